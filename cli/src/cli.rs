@@ -1,0 +1,125 @@
+//! The command line: every flag has an environment variable, parsed once here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// OctoMesh MCP server: AI assistants' reach over the OctoMesh industrial data platform.
+#[derive(Debug, Parser)]
+#[command(name = "octomesh-mcp", version, about)]
+pub struct Cli {
+    /// Log format on stderr: human-readable text, or JSON lines (for Kubernetes).
+    #[arg(long, global = true, env = "OCTOMESH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start everything on this machine: gateway and workers on loopback.
+    Up(UpArgs),
+    /// Run the MCP gateway in front of remote workers.
+    Gateway(GatewayArgs),
+    /// Run one tool-worker family over gRPC.
+    Worker(WorkerArgs),
+}
+
+/// Options shared by `up` and `gateway`.
+#[derive(Debug, Args)]
+pub struct GatewayOptions {
+    /// Base64 of 32 random bytes that seals session ids; give every replica the same key
+    /// (`head -c 32 /dev/urandom | base64`). Without it a random key is used and sessions end
+    /// with the process.
+    #[arg(long, env = "OCTOMESH_SESSION_KEY", hide_env_values = true)]
+    pub session_key: Option<String>,
+    /// Public URL of the MCP endpoint when behind a proxy, e.g. https://mcp.example.com/mcp.
+    #[arg(long, env = "OCTOMESH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Extra browser origin allowed to call the gateway (repeatable), e.g. https://claude.ai.
+    #[arg(
+        long = "allowed-origin",
+        env = "OCTOMESH_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+    /// Extra Host header value accepted (repeatable), e.g. mcp.internal:8080.
+    #[arg(
+        long = "allowed-host",
+        env = "OCTOMESH_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+    /// Largest request body in bytes; larger ones get 413.
+    #[arg(long, env = "OCTOMESH_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Longest a tool call may run, in seconds.
+    #[arg(long, env = "OCTOMESH_CALL_TIMEOUT_SECS", default_value_t = 300)]
+    pub call_timeout_secs: u64,
+    /// Tools per tools/list page.
+    #[arg(long, env = "OCTOMESH_TOOLS_PAGE_SIZE", default_value_t = 500)]
+    pub tools_page_size: usize,
+    /// How long a session id stays valid, in hours.
+    #[arg(long, env = "OCTOMESH_SESSION_HOURS", default_value_t = 24)]
+    pub session_hours: u64,
+    /// How long to let calls in flight finish on shutdown, in seconds.
+    #[arg(long, env = "OCTOMESH_DRAIN_SECS", default_value_t = 30)]
+    pub drain_secs: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Where the MCP endpoint listens. Loopback by default: nothing is exposed to the network.
+    #[arg(long, env = "OCTOMESH_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Also serve the test fixtures (the conformance suite's tools, resources and prompts, `echo`).
+    #[arg(long, env = "OCTOMESH_FIXTURES")]
+    pub fixtures: bool,
+    /// Serve workers inside the gateway process with no gRPC hop (for comparison; the default
+    /// runs each family as a real gRPC worker on a loopback port).
+    #[arg(long)]
+    pub in_process: bool,
+    /// Data directory (used by the embedded platform).
+    #[arg(long, env = "OCTOMESH_DATA_DIR", default_value = ".octomesh")]
+    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub gateway: GatewayOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// Where the MCP endpoint listens.
+    #[arg(long, env = "OCTOMESH_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// A worker's gRPC URL (repeatable), e.g. http://ck-workers:50051.
+    #[arg(
+        long = "worker",
+        env = "OCTOMESH_WORKERS",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub workers: Vec<String>,
+    #[command(flatten)]
+    pub gateway: GatewayOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The tool family to serve.
+    #[arg(long, env = "OCTOMESH_FAMILY")]
+    pub family: String,
+    /// Where the gRPC server listens.
+    #[arg(
+        long,
+        env = "OCTOMESH_WORKER_LISTEN",
+        default_value = "127.0.0.1:50051"
+    )]
+    pub listen: SocketAddr,
+}

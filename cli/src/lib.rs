@@ -1,0 +1,21 @@
+//! The one binary's roles: `up` (everything on one machine), `gateway`, `worker`.
+//!
+//! This crate only parses configuration and wires crates together; it holds no MCP or tool logic.
+
+pub mod cli;
+pub mod families;
+pub mod stack;
+pub mod telemetry;
+
+mod signal;
+
+pub use cli::{Cli, Command};
+
+/// Runs the role the command line chose until it is asked to stop.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Up(args) => stack::up(args).await,
+        Command::Gateway(args) => stack::gateway(args).await,
+        Command::Worker(args) => stack::worker(args).await,
+    }
+}

@@ -1,0 +1,204 @@
+//! Starting the roles: a worker, a gateway, or the whole stack on one machine.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use octomesh_gateway::{Gateway, GatewayConfig, SessionKey};
+use octomesh_proto::ToolHost;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::cli::{GatewayArgs, GatewayOptions, UpArgs, WorkerArgs};
+use crate::families;
+
+/// `octomesh-mcp worker`.
+pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let host = families::host(&args.family)?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(family = %args.family, listen = %listener.local_addr()?, "Worker serving.");
+    octomesh_worker_runtime::grpc::serve(host, listener, crate::signal::shutdown()).await?;
+    Ok(())
+}
+
+/// `octomesh-mcp gateway`.
+pub async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
+    let mut config = gateway_config(args.listen, &args.gateway)?;
+    config.worker_urls = args.workers;
+    let drain = Duration::from_secs(args.gateway.drain_secs);
+    let gateway = Gateway::new(config, Vec::new())?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(listen = %listener.local_addr()?, "Gateway serving.");
+    serve_with_drain(gateway, listener, drain).await
+}
+
+/// `octomesh-mcp up`: workers on loopback gRPC ports (or in-process), then the gateway.
+pub async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let families = families::for_up(args.fixtures);
+    let stack = Stack::start(StackOptions {
+        listen: args.listen,
+        families: families.clone(),
+        in_process: args.in_process,
+        gateway: gateway_config(args.listen, &args.gateway)?,
+    })
+    .await?;
+    let url = format!("http://{}/mcp", stack.address);
+    println!("octomesh-mcp is up: {url}");
+    if families.is_empty() {
+        println!(
+            "  families: none yet (the OctoMesh tool families arrive with the embedded platform); add --fixtures for the test fixtures"
+        );
+    } else {
+        println!("  families: {}", families.join(", "));
+    }
+    println!("  register it with Claude Code:  claude mcp add --transport http octomesh {url}");
+    println!(
+        "  legacy SSE clients:            http://{}/sse",
+        stack.address
+    );
+    println!("  stop with Ctrl-C");
+    crate::signal::shutdown().await;
+    stack
+        .stop(Duration::from_secs(args.gateway.drain_secs))
+        .await
+}
+
+fn gateway_config(listen: SocketAddr, options: &GatewayOptions) -> anyhow::Result<GatewayConfig> {
+    let mut config = GatewayConfig::new(listen);
+    if let Some(key) = &options.session_key {
+        config.session_key = SessionKey::from_base64(key).map_err(anyhow::Error::msg)?;
+    }
+    config.public_url = options.public_url.clone();
+    config.allowed_origins = options.allowed_origins.clone();
+    config.allowed_hosts = options.allowed_hosts.clone();
+    config.max_body_bytes = options.max_body_bytes;
+    config.call_timeout = Duration::from_secs(options.call_timeout_secs.max(1));
+    config.tools_page_size = options.tools_page_size.max(1);
+    config.session_lifetime = Duration::from_secs(options.session_hours.max(1) * 3600);
+    Ok(config)
+}
+
+async fn serve_with_drain(
+    gateway: Gateway,
+    listener: TcpListener,
+    drain: Duration,
+) -> anyhow::Result<()> {
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let serving = tokio::spawn(gateway.serve(listener, async move {
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    }));
+    crate::signal::shutdown().await;
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(drain, serving).await {
+        Ok(result) => result??,
+        Err(_) => tracing::warn!("Calls still running after the drain period; exiting."),
+    }
+    Ok(())
+}
+
+/// What to start in one process.
+pub struct StackOptions {
+    pub listen: SocketAddr,
+    pub families: Vec<&'static str>,
+    /// Serve families in the gateway's process with no gRPC hop.
+    pub in_process: bool,
+    pub gateway: GatewayConfig,
+}
+
+/// A gateway and its workers running in this process.
+pub struct Stack {
+    /// Where the gateway listens.
+    pub address: SocketAddr,
+    /// Where each worker listens (empty when in-process).
+    pub worker_addresses: Vec<SocketAddr>,
+    gateway: Gateway,
+    stop_gateway: watch::Sender<bool>,
+    stop_workers: watch::Sender<bool>,
+    gateway_task: JoinHandle<Result<(), octomesh_gateway::GatewayError>>,
+    worker_tasks: Vec<JoinHandle<()>>,
+}
+
+impl Stack {
+    /// Binds everything, waits until the gateway has seen every worker, and returns.
+    pub async fn start(options: StackOptions) -> anyhow::Result<Stack> {
+        let (stop_workers, workers_rx) = watch::channel(false);
+        let (stop_gateway, gateway_rx) = watch::channel(false);
+        let mut config = options.gateway;
+        let mut in_process: Vec<Arc<dyn ToolHost>> = Vec::new();
+        let mut worker_addresses = Vec::new();
+        let mut worker_tasks = Vec::new();
+        for family in &options.families {
+            let host = families::host(family)?;
+            if options.in_process {
+                in_process.push(host);
+                continue;
+            }
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let address = listener.local_addr()?;
+            worker_addresses.push(address);
+            config.worker_urls.push(format!("http://{address}"));
+            let mut stop_rx = workers_rx.clone();
+            worker_tasks.push(tokio::spawn(async move {
+                let shutdown = async move {
+                    let _ = stop_rx.wait_for(|stop| *stop).await;
+                };
+                if let Err(error) =
+                    octomesh_worker_runtime::grpc::serve(host, listener, shutdown).await
+                {
+                    tracing::error!(%error, "Worker stopped with an error.");
+                }
+            }));
+        }
+        let listener = TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", options.listen))?;
+        let address = listener.local_addr()?;
+        let gateway = Gateway::new(config, in_process)?;
+        let mut stop_rx = gateway_rx;
+        let gateway_task = tokio::spawn(gateway.clone().serve(listener, async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        }));
+        // The gateway probes its workers before it serves; wait until it has seen them all.
+        for _ in 0..100 {
+            if gateway.is_ready() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            gateway.refresh().await;
+        }
+        Ok(Stack {
+            address,
+            worker_addresses,
+            gateway,
+            stop_gateway,
+            stop_workers,
+            gateway_task,
+            worker_tasks,
+        })
+    }
+
+    /// The running gateway (for probes and counters).
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+
+    /// Stops accepting, lets calls in flight finish (at most `drain`), stops the workers.
+    pub async fn stop(self, drain: Duration) -> anyhow::Result<()> {
+        let _ = self.stop_gateway.send(true);
+        match tokio::time::timeout(drain, self.gateway_task).await {
+            Ok(result) => result??,
+            Err(_) => tracing::warn!("Calls still running after the drain period; exiting."),
+        }
+        let _ = self.stop_workers.send(true);
+        for task in self.worker_tasks {
+            let _ = tokio::time::timeout(drain, task).await;
+        }
+        Ok(())
+    }
+}

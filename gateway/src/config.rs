@@ -1,0 +1,56 @@
+//! The gateway's static configuration, typed and validated by the binary before it gets here.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::session::SessionKey;
+
+/// Everything the gateway needs at start-up.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Where clients reach the gateway.
+    pub listen: SocketAddr,
+    /// The public URL of the MCP endpoint when behind a proxy, e.g. `https://mcp.example.com/mcp`.
+    /// Its origin and host are allowed in `Origin` and `Host`.
+    pub public_url: Option<String>,
+    /// Seals session ids; share it between replicas.
+    pub session_key: SessionKey,
+    /// How long a session id stays valid.
+    pub session_lifetime: Duration,
+    /// Remote workers, e.g. `http://127.0.0.1:50051`. Their families are learned from `ListTools`.
+    pub worker_urls: Vec<String>,
+    /// Extra browser origins allowed to call the gateway, e.g. `https://claude.ai`.
+    pub allowed_origins: Vec<String>,
+    /// Extra `Host` values accepted (DNS-rebinding protection), e.g. `mcp.internal:8080`.
+    pub allowed_hosts: Vec<String>,
+    /// Largest accepted request body; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// The longest a tool call may run.
+    pub call_timeout: Duration,
+    /// Tools per `tools/list` page.
+    pub tools_page_size: usize,
+    /// How often workers are probed and the catalog refreshed.
+    pub refresh_interval: Duration,
+    /// Interval of SSE keep-alive comments.
+    pub keep_alive: Duration,
+}
+
+impl GatewayConfig {
+    /// Defaults for a gateway on `listen`, with a fresh random session key.
+    pub fn new(listen: SocketAddr) -> GatewayConfig {
+        GatewayConfig {
+            listen,
+            public_url: None,
+            session_key: SessionKey::random(),
+            session_lifetime: Duration::from_secs(24 * 3600),
+            worker_urls: Vec::new(),
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            max_body_bytes: 4 * 1024 * 1024,
+            call_timeout: Duration::from_secs(300),
+            tools_page_size: 500,
+            refresh_interval: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(15),
+        }
+    }
+}

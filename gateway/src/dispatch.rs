@@ -1,0 +1,144 @@
+//! Runs one tool call on the family's pool: picks an endpoint, retries where that is safe, and turns
+//! the worker's events into gateway events.
+//!
+//! Retry rules: a worker that could not be reached ran nothing, so any call moves to the next
+//! endpoint. A worker that broke off mid-call may have done part of the work, so only idempotent
+//! tools are retried; others fail with a message that says the outcome is unknown.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use octomesh_proto::v1::{self, call_tool_down::Event};
+use octomesh_proto::{CallContext, HostError};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use crate::workers::FamilyPool;
+
+/// What the MCP layer sees of a running call.
+pub(crate) enum CallEvent {
+    Progress(v1::Progress),
+    Log(v1::LogEvent),
+    /// A question for the client; its answer goes to `answer`.
+    ClientRequest {
+        request: v1::ClientRequest,
+        answer: mpsc::Sender<v1::ClientResponse>,
+    },
+    Result(v1::ToolResult),
+    Failure {
+        code: v1::ErrorCode,
+        message: String,
+    },
+}
+
+/// Starts `start` on `pool` and streams its events; the stream ends after `Result` or `Failure`.
+pub(crate) fn call(
+    pool: Arc<FamilyPool>,
+    idempotent: bool,
+    context: CallContext,
+    start: v1::CallStart,
+) -> BoxStream<'static, CallEvent> {
+    let stream = async_stream::stream! {
+        let mut tried = Vec::new();
+        let mut last_problem = String::from("no worker endpoint is configured");
+        'attempts: loop {
+            let Some((endpoint_idx, endpoint)) = pool.pick(&tried) else {
+                yield CallEvent::Failure {
+                    code: v1::ErrorCode::Unavailable,
+                    message: format!(
+                        "No worker of family `{}` could run `{}`: {last_problem}. \
+                         Nothing was done; try again shortly, and if it persists check the workers.",
+                        pool.family, start.name
+                    ),
+                };
+                return;
+            };
+            tried.push(endpoint_idx);
+            let (answer_tx, answer_rx) = mpsc::channel(4);
+            let opened = endpoint
+                .host
+                .call(context.clone(), start.clone(), ReceiverStream::new(answer_rx).boxed())
+                .await;
+            let mut events = match opened {
+                Ok(events) => events,
+                Err(HostError::Unavailable(problem)) => {
+                    endpoint.mark_unhealthy();
+                    last_problem = problem;
+                    continue 'attempts;
+                }
+                Err(HostError::Broken(problem)) => {
+                    endpoint.mark_unhealthy();
+                    last_problem = problem;
+                    if idempotent {
+                        continue 'attempts;
+                    }
+                    yield broken(&pool.family, &start.name, &last_problem);
+                    return;
+                }
+                Err(HostError::Status { code, message }) => {
+                    yield CallEvent::Failure { code, message };
+                    return;
+                }
+            };
+            loop {
+                match events.next().await {
+                    Some(Ok(v1::CallToolDown { event: Some(event) })) => match event {
+                        Event::Progress(progress) => yield CallEvent::Progress(progress),
+                        Event::Log(log) => yield CallEvent::Log(log),
+                        Event::ClientRequest(request) => yield CallEvent::ClientRequest {
+                            request,
+                            answer: answer_tx.clone(),
+                        },
+                        Event::Result(result) => {
+                            endpoint.mark_healthy();
+                            yield CallEvent::Result(result);
+                            return;
+                        }
+                        Event::Error(failure) => {
+                            let code = v1::ErrorCode::try_from(failure.code)
+                                .unwrap_or(v1::ErrorCode::Internal);
+                            yield CallEvent::Failure { code, message: failure.message };
+                            return;
+                        }
+                    },
+                    Some(Ok(v1::CallToolDown { event: None })) => continue,
+                    Some(Err(HostError::Status { code, message })) => {
+                        yield CallEvent::Failure { code, message };
+                        return;
+                    }
+                    Some(Err(HostError::Unavailable(problem) | HostError::Broken(problem))) => {
+                        endpoint.mark_unhealthy();
+                        last_problem = problem;
+                        if idempotent {
+                            continue 'attempts;
+                        }
+                        yield broken(&pool.family, &start.name, &last_problem);
+                        return;
+                    }
+                    None => {
+                        endpoint.mark_unhealthy();
+                        last_problem = format!("worker {} ended the call without a result", endpoint.name);
+                        if idempotent {
+                            continue 'attempts;
+                        }
+                        yield broken(&pool.family, &start.name, &last_problem);
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    stream.boxed()
+}
+
+fn broken(family: &str, tool: &str, problem: &str) -> CallEvent {
+    CallEvent::Failure {
+        code: v1::ErrorCode::Unavailable,
+        message: format!(
+            "The worker running `{tool}` (family `{family}`) stopped during the call ({problem}). \
+             The call may or may not have taken effect: check the current state before calling \
+             `{tool}` again."
+        ),
+    }
+}

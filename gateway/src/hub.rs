@@ -1,0 +1,139 @@
+//! Per-replica session plumbing: calls in flight, questions waiting for the client, open streams,
+//! per-session log levels and terminated sessions.
+//!
+//! Everything here is either per-connection (streams, calls in flight: they live where the TCP
+//! connection lives) or small mutable session state (log level, termination). The latter is what a
+//! multi-replica deployment moves to a shared store; see ARCHITECTURE.md.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use octomesh_proto::v1;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::mcp::log_level::LogLevel;
+
+/// Identity of a session in the hub: the random uid inside its sealed id.
+pub(crate) type SessionUid = [u8; 16];
+
+/// A question relayed to the client, waiting for its answer.
+pub(crate) struct PendingClientRequest {
+    pub(crate) worker_request_id: u64,
+    pub(crate) answer: mpsc::Sender<v1::ClientResponse>,
+}
+
+#[derive(Default)]
+pub(crate) struct Hub {
+    inflight: Mutex<HashMap<(SessionUid, Box<str>), CancellationToken>>,
+    pending: Mutex<HashMap<(SessionUid, String), PendingClientRequest>>,
+    log_levels: Mutex<HashMap<SessionUid, LogLevel>>,
+    terminated: Mutex<HashMap<SessionUid, Instant>>,
+    /// Server-initiated messages: the session's GET stream, or its legacy SSE stream.
+    streams: Mutex<HashMap<SessionUid, mpsc::Sender<String>>>,
+    next_server_request: AtomicU64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .expect("hub locks are never held across a panic")
+}
+
+impl Hub {
+    /// Registers a call in flight; the guard unregisters it when dropped.
+    pub(crate) fn track_call(&self, session: SessionUid, request_key: &str) -> CancellationToken {
+        let token = CancellationToken::new();
+        lock(&self.inflight).insert((session, request_key.into()), token.clone());
+        token
+    }
+
+    pub(crate) fn untrack_call(&self, session: SessionUid, request_key: &str) {
+        lock(&self.inflight).remove(&(session, request_key.into()));
+    }
+
+    /// Cancels a call in flight (`notifications/cancelled`). Unknown ids are ignored, as the spec says.
+    pub(crate) fn cancel_call(&self, session: SessionUid, request_key: &str) -> bool {
+        match lock(&self.inflight).remove(&(session, request_key.into())) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A fresh id for a server-to-client request.
+    pub(crate) fn next_server_request_id(&self) -> String {
+        format!(
+            "octomesh-{}",
+            self.next_server_request.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    pub(crate) fn await_client(
+        &self,
+        session: SessionUid,
+        id: String,
+        pending: PendingClientRequest,
+    ) {
+        lock(&self.pending).insert((session, id), pending);
+    }
+
+    pub(crate) fn take_pending(
+        &self,
+        session: SessionUid,
+        id: &str,
+    ) -> Option<PendingClientRequest> {
+        lock(&self.pending).remove(&(session, id.to_owned()))
+    }
+
+    pub(crate) fn set_log_level(&self, session: SessionUid, level: LogLevel) {
+        lock(&self.log_levels).insert(session, level);
+    }
+
+    pub(crate) fn log_level(&self, session: SessionUid) -> Option<LogLevel> {
+        lock(&self.log_levels).get(&session).copied()
+    }
+
+    /// Ends a session: later requests with its id get 404.
+    pub(crate) fn terminate(&self, session: SessionUid, lifetime: Duration) {
+        let now = Instant::now();
+        let mut terminated = lock(&self.terminated);
+        terminated.retain(|_, at| now.duration_since(*at) < lifetime);
+        terminated.insert(session, now);
+        drop(terminated);
+        lock(&self.log_levels).remove(&session);
+        lock(&self.streams).remove(&session);
+    }
+
+    pub(crate) fn is_terminated(&self, session: SessionUid) -> bool {
+        lock(&self.terminated).contains_key(&session)
+    }
+
+    /// Attaches the stream that carries server-initiated messages for a session.
+    pub(crate) fn attach_stream(&self, session: SessionUid, sender: mpsc::Sender<String>) {
+        lock(&self.streams).insert(session, sender);
+    }
+
+    pub(crate) fn detach_stream(&self, session: SessionUid, sender: &mpsc::Sender<String>) {
+        let mut streams = lock(&self.streams);
+        if streams
+            .get(&session)
+            .is_some_and(|current| current.same_channel(sender))
+        {
+            streams.remove(&session);
+        }
+    }
+
+    pub(crate) fn stream(&self, session: SessionUid) -> Option<mpsc::Sender<String>> {
+        lock(&self.streams).get(&session).cloned()
+    }
+
+    /// Open server-initiated streams (GET and legacy SSE).
+    pub(crate) fn open_streams(&self) -> usize {
+        lock(&self.streams).len()
+    }
+}

@@ -1,0 +1,208 @@
+//! The stateless MCP gateway.
+//!
+//! It owns everything MCP: the Streamable HTTP transport (sessionful revisions and the stateless
+//! 2026-07-28 one), the legacy HTTP+SSE transport, sealed session ids, DNS-rebinding protection,
+//! and the routing of tool calls to worker pools over the worker protocol.
+//!
+//! Deliberately absent: any tool. The gateway learns tools only from workers' `ListTools`
+//! (plus `get_tool_risk_metadata`, which it answers from those listings), and depends on no tool crate.
+//!
+//! Entry points: [`Gateway::new`], [`Gateway::router`], [`Gateway::serve`].
+
+mod catalog;
+mod config;
+mod dispatch;
+mod hub;
+mod mcp;
+mod origin;
+mod session;
+mod state;
+mod tenant;
+mod workers;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use http::StatusCode;
+use octomesh_proto::ToolHost;
+use tokio::net::TcpListener;
+
+pub use config::GatewayConfig;
+pub use session::SessionKey;
+
+use crate::mcp::{legacy_sse, sse, streamable_http};
+use crate::origin::OriginRefusal;
+use crate::state::AppState;
+use crate::workers::WorkerEndpoint;
+use crate::workers::grpc_host::GrpcHost;
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("invalid worker URL: {0}")]
+    WorkerUrl(String),
+    #[error("could not serve HTTP: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// A configured gateway, ready to serve.
+#[derive(Clone)]
+pub struct Gateway {
+    state: Arc<AppState>,
+}
+
+impl Gateway {
+    /// A gateway over the configured worker URLs plus `in_process` hosts (served without a socket).
+    pub fn new(
+        config: GatewayConfig,
+        in_process: Vec<Arc<dyn ToolHost>>,
+    ) -> Result<Gateway, GatewayError> {
+        let mut endpoints = Vec::new();
+        for url in &config.worker_urls {
+            let host = GrpcHost::new(url).map_err(GatewayError::WorkerUrl)?;
+            endpoints.push(Arc::new(WorkerEndpoint::new(
+                host.url().to_owned(),
+                Arc::new(host),
+            )));
+        }
+        for (host_idx, host) in in_process.into_iter().enumerate() {
+            endpoints.push(Arc::new(WorkerEndpoint::new(
+                format!("in-process:{host_idx}"),
+                host,
+            )));
+        }
+        Ok(Gateway {
+            state: Arc::new(AppState::new(config, endpoints)),
+        })
+    }
+
+    /// Probes every worker and rebuilds the tool catalog.
+    pub async fn refresh(&self) {
+        self.state.refresh().await;
+    }
+
+    /// Whether every worker has answered once and every family has a healthy endpoint.
+    pub fn is_ready(&self) -> bool {
+        self.state.is_ready()
+    }
+
+    /// How many server-initiated streams (GET and legacy SSE) are open.
+    pub fn open_streams(&self) -> usize {
+        self.state.hub.open_streams()
+    }
+
+    /// The HTTP application: MCP endpoints, legacy SSE, health.
+    pub fn router(&self) -> Router {
+        let mcp = Router::new()
+            .route(
+                "/mcp",
+                get(streamable_http::get_root)
+                    .post(streamable_http::post_root)
+                    .delete(streamable_http::delete_root),
+            )
+            .route(
+                "/{tenant}/mcp",
+                get(streamable_http::get_tenant)
+                    .post(streamable_http::post_tenant)
+                    .delete(streamable_http::delete_tenant),
+            )
+            .route("/sse", get(legacy_sse::open_root))
+            .route("/{tenant}/sse", get(legacy_sse::open_tenant))
+            .route("/messages", axum::routing::post(legacy_sse::post_root))
+            .route(
+                "/{tenant}/messages",
+                axum::routing::post(legacy_sse::post_tenant),
+            )
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(&self.state),
+                check_origin,
+            ))
+            .layer(DefaultBodyLimit::max(self.state.config.max_body_bytes));
+        Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/readyz", get(readyz))
+            .merge(mcp)
+            .with_state(Arc::clone(&self.state))
+    }
+
+    /// Serves until `shutdown` resolves; then stops accepting, ends long-lived streams and lets
+    /// calls in flight finish. Workers are re-probed in the background meanwhile.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), GatewayError> {
+        self.refresh().await;
+        let refresher = {
+            let state = Arc::clone(&self.state);
+            tokio::spawn(async move {
+                let mut ticker = tokio::time::interval(state.config.refresh_interval);
+                ticker.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = ticker.tick() => state.refresh().await,
+                        _ = state.shutdown.cancelled() => break,
+                    }
+                }
+            })
+        };
+        let state = Arc::clone(&self.state);
+        let app = self.router();
+        // A missing TCP_NODELAY adds ~40 ms to streamed responses.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("Shutting down: draining calls in flight.");
+                state.shutdown.cancel();
+            })
+            .await;
+        self.state.shutdown.cancel();
+        refresher.abort();
+        result.map_err(GatewayError::Serve)
+    }
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if state.is_ready() {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: some workers have not answered",
+        )
+            .into_response()
+    }
+}
+
+/// DNS-rebinding protection for every MCP route: foreign `Origin` or `Host` → 403.
+async fn check_origin(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match state.origin_policy.check(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => {
+            let what = match refusal {
+                OriginRefusal::Origin(origin) => format!("Origin `{origin}`"),
+                OriginRefusal::Host(host) => format!("Host `{host}`"),
+            };
+            tracing::warn!(refused = %what, "Refused a request from a foreign origin.");
+            sse::text_response(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "Forbidden: {what} is not allowed. Configure allowed origins/hosts if this is your client."
+                ),
+            )
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! `tools/call`: dispatch to the owning family, relay progress, logs and client requests, answer.
+//!
+//! The reply is JSON when the call finishes before it has anything else to say (the common case),
+//! and an SSE stream as soon as a progress, log or client-request message must go out first.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use octomesh_proto::v1;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+
+use crate::dispatch::{self, CallEvent};
+use crate::hub::PendingClientRequest;
+use crate::mcp::builtin;
+use crate::mcp::error::{McpFailure, error_result, tool_failure};
+use crate::mcp::handler::{Env, Reply, error_reply};
+use crate::mcp::jsonrpc::{self, RequestId, code};
+use crate::mcp::log_level::LogLevel;
+use crate::state::AppState;
+
+/// One outgoing message, and whether it is the response that ends the request.
+struct Out {
+    message: String,
+    is_final: bool,
+}
+
+pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, Value>) -> Reply {
+    let name = match params.remove("name") {
+        Some(Value::String(name)) => name,
+        _ => {
+            return error_reply(
+                &id,
+                code::INVALID_PARAMS,
+                "Invalid params: tools/call needs `name`, the tool's name as a string.",
+            );
+        }
+    };
+    let arguments = match params.remove("arguments") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(arguments)) => arguments,
+        Some(_) => {
+            return error_reply(
+                &id,
+                code::INVALID_PARAMS,
+                "Invalid params: `arguments` must be an object.",
+            );
+        }
+    };
+    let meta = match params.remove("_meta") {
+        Some(Value::Object(meta)) => Some(meta),
+        _ => None,
+    };
+    let catalog = env.state.catalog();
+    let Some(tool) = catalog.tool(&name) else {
+        return error_reply(
+            &id,
+            code::INVALID_PARAMS,
+            &format!(
+                "Invalid params: unknown tool `{name}`. Call tools/list to see the available tools."
+            ),
+        );
+    };
+    if tool.pool.family == builtin::FAMILY {
+        let result =
+            builtin::call(&name, &catalog).unwrap_or_else(|| error_result("unknown built-in tool"));
+        return Reply::Json(jsonrpc::result(&id, result));
+    }
+    let progress_token = meta
+        .as_ref()
+        .and_then(|meta| meta.get("progressToken"))
+        .filter(|token| token.is_string() || token.is_number())
+        .cloned();
+    let context = env.call_context(&id, meta.as_ref());
+    let start = v1::CallStart {
+        name,
+        arguments_json: serde_json::to_vec(&arguments).expect("objects encode"),
+    };
+    let events = dispatch::call(Arc::clone(&tool.pool), tool.spec.idempotent, context, start);
+    let mut messages = relay(env, id, events, progress_token);
+    match messages.next().await {
+        Some(Out {
+            message,
+            is_final: true,
+        }) => Reply::Json(message),
+        Some(first) => Reply::Stream(
+            futures_util::stream::once(async move { first.message })
+                .chain(messages.map(|out| out.message))
+                .boxed(),
+        ),
+        None => Reply::Stream(futures_util::stream::empty().boxed()),
+    }
+}
+
+/// Removes the call from the hub when its stream ends or is dropped (client gone).
+struct Tracked {
+    state: Arc<AppState>,
+    session: [u8; 16],
+    request_key: String,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.state.hub.untrack_call(self.session, &self.request_key);
+    }
+}
+
+/// Turns call events into MCP messages, ending with the response.
+fn relay(
+    env: Env,
+    id: RequestId,
+    mut events: BoxStream<'static, CallEvent>,
+    progress_token: Option<Value>,
+) -> BoxStream<'static, Out> {
+    let state = Arc::clone(&env.state);
+    let session_uid = env.session.as_ref().map(|session| session.session_uid);
+    let stateless = env.version.is_stateless();
+    let log_threshold = env.log_threshold();
+    let stream = async_stream::stream! {
+        let (cancelled, _tracked) = match session_uid {
+            Some(session) => {
+                let token = state.hub.track_call(session, id.key());
+                (token, Some(Tracked { state: Arc::clone(&state), session, request_key: id.key().to_owned() }))
+            }
+            None => (tokio_util::sync::CancellationToken::new(), None),
+        };
+        let mut last_progress = f64::NEG_INFINITY;
+        loop {
+            let event = tokio::select! {
+                biased;
+                _ = cancelled.cancelled() => {
+                    // The client cancelled: the worker's call is dropped with `events`.
+                    yield Out {
+                        message: jsonrpc::error(Some(&id), code::REQUEST_CANCELLED, "Request cancelled by the client.", None),
+                        is_final: true,
+                    };
+                    return;
+                }
+                event = events.next() => event,
+            };
+            let Some(event) = event else {
+                yield Out {
+                    message: jsonrpc::result(&id, error_result("The call ended without a result.")),
+                    is_final: true,
+                };
+                return;
+            };
+            match event {
+                CallEvent::Progress(progress) => {
+                    let Some(token) = &progress_token else { continue };
+                    if progress.progress <= last_progress {
+                        continue;
+                    }
+                    last_progress = progress.progress;
+                    let mut params = json!({"progressToken": token, "progress": progress.progress});
+                    if let Some(total) = progress.total {
+                        params["total"] = json!(total);
+                    }
+                    if !progress.message.is_empty() {
+                        params["message"] = json!(progress.message);
+                    }
+                    yield Out { message: jsonrpc::notification("notifications/progress", params), is_final: false };
+                }
+                CallEvent::Log(log) => {
+                    let level = LogLevel::from_proto(log.level);
+                    if log_threshold.is_none_or(|threshold| level < threshold) {
+                        continue;
+                    }
+                    let data: Box<RawValue> = serde_json::from_slice(&log.data_json)
+                        .unwrap_or_else(|_| serde_json::value::to_raw_value(&Value::Null).expect("null encodes"));
+                    let mut params = json!({"level": level.as_str(), "data": data});
+                    if !log.logger.is_empty() {
+                        params["logger"] = json!(log.logger);
+                    }
+                    yield Out { message: jsonrpc::notification("notifications/message", params), is_final: false };
+                }
+                CallEvent::ClientRequest { request, answer } => {
+                    let Some(session) = session_uid.filter(|_| !stateless) else {
+                        let refusal = json!({"code": code::METHOD_NOT_FOUND, "message": "This transport cannot carry requests to the client."});
+                        let _ = answer.send(v1::ClientResponse { id: request.id, result_json: Vec::new(), error_json: refusal.to_string().into_bytes() }).await;
+                        continue;
+                    };
+                    let params: Box<RawValue> = serde_json::from_slice(&request.params_json)
+                        .unwrap_or_else(|_| serde_json::value::to_raw_value(&json!({})).expect("objects encode"));
+                    let server_request_id = state.hub.next_server_request_id();
+                    state.hub.await_client(session, server_request_id.clone(), PendingClientRequest { worker_request_id: request.id, answer });
+                    yield Out { message: jsonrpc::request(&server_request_id, &request.method, params), is_final: false };
+                }
+                CallEvent::Result(result) => {
+                    yield Out { message: jsonrpc::result(&id, tool_result(&result)), is_final: true };
+                    return;
+                }
+                CallEvent::Failure { code: error_code, message } => {
+                    let message = match tool_failure(error_code, &message) {
+                        McpFailure::ToolResult(result) => jsonrpc::result(&id, result),
+                        McpFailure::Protocol { code, message } => jsonrpc::error(Some(&id), code, &message, None),
+                    };
+                    yield Out { message, is_final: true };
+                    return;
+                }
+            }
+        }
+    };
+    stream.boxed()
+}
+
+/// The MCP `CallToolResult` from the worker's parts, without re-parsing the JSON.
+fn tool_result(result: &v1::ToolResult) -> Value {
+    let content: Value = serde_json::from_slice(&result.content_json).unwrap_or(json!([]));
+    let mut value = json!({"content": content, "isError": result.is_error});
+    if !result.structured_json.is_empty()
+        && let Ok(structured) = serde_json::from_slice::<Value>(&result.structured_json)
+    {
+        value["structuredContent"] = structured;
+    }
+    value
+}

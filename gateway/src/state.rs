@@ -1,0 +1,122 @@
+//! [`AppState`]: what every request handler shares.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use octomesh_proto::v1;
+use tokio_util::sync::CancellationToken;
+
+use crate::catalog::Catalog;
+use crate::config::GatewayConfig;
+use crate::hub::Hub;
+use crate::origin::OriginPolicy;
+use crate::session::SessionSealer;
+use crate::workers::WorkerEndpoint;
+
+pub(crate) struct AppState {
+    pub(crate) config: GatewayConfig,
+    pub(crate) sealer: SessionSealer,
+    pub(crate) origin_policy: OriginPolicy,
+    pub(crate) hub: Hub,
+    pub(crate) endpoints: Vec<Arc<WorkerEndpoint>>,
+    catalog: RwLock<Arc<Catalog>>,
+    listings: Mutex<HashMap<usize, v1::ListToolsResponse>>,
+    /// Cancelled when the gateway shuts down: long-lived streams end, calls in flight drain.
+    pub(crate) shutdown: CancellationToken,
+}
+
+impl AppState {
+    pub(crate) fn new(config: GatewayConfig, endpoints: Vec<Arc<WorkerEndpoint>>) -> AppState {
+        AppState {
+            sealer: SessionSealer::new(&config.session_key, config.session_lifetime),
+            origin_policy: OriginPolicy::new(&config),
+            hub: Hub::default(),
+            endpoints,
+            catalog: RwLock::new(Arc::new(Catalog::empty())),
+            listings: Mutex::new(HashMap::new()),
+            shutdown: CancellationToken::new(),
+            config,
+        }
+    }
+
+    pub(crate) fn catalog(&self) -> Arc<Catalog> {
+        Arc::clone(&self.catalog.read().expect("catalog lock is never poisoned"))
+    }
+
+    /// Probes every endpoint with `ListTools` and rebuilds the catalog if anything changed.
+    pub(crate) async fn refresh(&self) {
+        let probes = self
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(endpoint_idx, endpoint)| async move {
+                let answer =
+                    tokio::time::timeout(Duration::from_secs(5), endpoint.host.list()).await;
+                (endpoint_idx, answer)
+            });
+        let answers = futures_util::future::join_all(probes).await;
+        let mut listings = self
+            .listings
+            .lock()
+            .expect("listings lock is never poisoned");
+        let mut changed = false;
+        for (endpoint_idx, answer) in answers {
+            let endpoint = &self.endpoints[endpoint_idx];
+            match answer {
+                Ok(Ok(listing)) => {
+                    endpoint.mark_healthy();
+                    if listings.get(&endpoint_idx) != Some(&listing) {
+                        listings.insert(endpoint_idx, listing);
+                        changed = true;
+                    }
+                }
+                Ok(Err(error)) => {
+                    tracing::debug!(worker = %endpoint.name, %error, "Worker probe failed.");
+                    endpoint.mark_unhealthy();
+                }
+                Err(_elapsed) => endpoint.mark_unhealthy(),
+            }
+        }
+        if !changed && !listings.is_empty() {
+            return;
+        }
+        let mut ordered: Vec<_> = listings
+            .iter()
+            .map(|(&endpoint_idx, listing)| {
+                (
+                    endpoint_idx,
+                    Arc::clone(&self.endpoints[endpoint_idx]),
+                    listing.clone(),
+                )
+            })
+            .collect();
+        drop(listings);
+        ordered.sort_by_key(|(endpoint_idx, _, _)| *endpoint_idx);
+        let catalog = Catalog::build(
+            ordered
+                .into_iter()
+                .map(|(_, endpoint, listing)| (endpoint, listing))
+                .collect(),
+        );
+        tracing::info!(
+            tools = catalog.tools.len(),
+            families = catalog.pools.len(),
+            "Tool catalog refreshed."
+        );
+        *self
+            .catalog
+            .write()
+            .expect("catalog lock is never poisoned") = Arc::new(catalog);
+    }
+
+    /// Ready when every endpoint has answered `ListTools` once and every family has a healthy endpoint.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.endpoints.iter().all(|endpoint| endpoint.has_listed())
+            && self
+                .catalog()
+                .pools
+                .iter()
+                .all(|pool| pool.healthy_count() > 0)
+    }
+}

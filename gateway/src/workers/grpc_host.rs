@@ -1,0 +1,206 @@
+//! A remote worker reached over gRPC, as a [`ToolHost`].
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, StreamExt};
+use octomesh_proto::conv::grpc_to_error_code;
+use octomesh_proto::v1::tool_worker_client::ToolWorkerClient;
+use octomesh_proto::v1::{self, call_tool_up};
+use octomesh_proto::{BoxCallStream, CallContext, HostError, ToolHost, meta};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::transport::{Channel, Endpoint};
+
+/// One worker endpoint, e.g. `http://10.0.0.7:50051`.
+#[derive(Clone)]
+pub(crate) struct GrpcHost {
+    url: String,
+    channel: Channel,
+}
+
+impl GrpcHost {
+    /// A lazily connected channel to `url`; connecting happens on first use and after failures.
+    pub(crate) fn new(url: &str) -> Result<GrpcHost, String> {
+        let endpoint = Endpoint::from_shared(url.to_owned())
+            .map_err(|error| format!("`{url}` is not a valid worker URL: {error}"))?
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_secs(2))
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .keep_alive_while_idle(true);
+        Ok(GrpcHost {
+            url: url.to_owned(),
+            channel: endpoint.connect_lazy(),
+        })
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn client(&self) -> ToolWorkerClient<Channel> {
+        ToolWorkerClient::new(self.channel.clone()).max_decoding_message_size(64 * 1024 * 1024)
+    }
+}
+
+fn with_context<T>(message: T, context: &CallContext) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    write_metadata(request.metadata_mut(), context);
+    if let Some(timeout) = context.timeout {
+        request.set_timeout(timeout);
+    }
+    request
+}
+
+fn write_metadata(metadata: &mut MetadataMap, context: &CallContext) {
+    let mut put = |key: &'static str, value: &Option<String>| {
+        if let Some(value) = value
+            && let Ok(value) = MetadataValue::try_from(value.as_str())
+        {
+            metadata.insert(key, value);
+        }
+    };
+    put(meta::TENANT, &context.tenant);
+    put(meta::PRINCIPAL, &context.principal);
+    put(meta::ACCESS_TOKEN, &context.access_token);
+    put(meta::REQUEST_ID, &context.request_id);
+    put(meta::TRACEPARENT, &context.traceparent);
+    put(meta::TRACESTATE, &context.tracestate);
+}
+
+/// A status on the opening of a call: the worker was not reached, or answered with an error.
+fn opening_error(url: &str, status: tonic::Status) -> HostError {
+    match status.code() {
+        tonic::Code::Unavailable | tonic::Code::Unknown => HostError::Unavailable(format!(
+            "worker {url} is unreachable ({})",
+            status.message()
+        )),
+        code => HostError::Status {
+            code: grpc_to_error_code(code),
+            message: status.message().to_owned(),
+        },
+    }
+}
+
+impl ToolHost for GrpcHost {
+    fn list(&self) -> BoxFuture<'_, Result<v1::ListToolsResponse, HostError>> {
+        async move {
+            let mut request = tonic::Request::new(v1::ListToolsRequest {});
+            request.set_timeout(Duration::from_secs(5));
+            self.client()
+                .list_tools(request)
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(|status| opening_error(&self.url, status))
+        }
+        .boxed()
+    }
+
+    fn call(
+        &self,
+        context: CallContext,
+        start: v1::CallStart,
+        upstream: BoxStream<'static, v1::ClientResponse>,
+    ) -> BoxFuture<'_, Result<BoxCallStream, HostError>> {
+        let first = v1::CallToolUp {
+            message: Some(call_tool_up::Message::Start(start)),
+        };
+        // A channel gives tonic a concrete stream type; the forwarder ends with the call.
+        let (outbound_tx, outbound_rx) = tokio::sync::mpsc::channel(8);
+        let _ = outbound_tx.try_send(first);
+        tokio::spawn(forward_answers(upstream, outbound_tx));
+        let request = with_context(ReceiverStream::new(outbound_rx), &context);
+        let mut client = self.client();
+        let url = self.url.clone();
+        open_call(client_call(&mut client, request), url).boxed()
+    }
+
+    fn read_resource(
+        &self,
+        context: CallContext,
+        request: v1::ReadResourceRequest,
+    ) -> BoxFuture<'_, Result<v1::ReadResourceResponse, HostError>> {
+        async move {
+            self.client()
+                .read_resource(with_context(request, &context))
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(|status| opening_error(&self.url, status))
+        }
+        .boxed()
+    }
+
+    fn get_prompt(
+        &self,
+        context: CallContext,
+        request: v1::GetPromptRequest,
+    ) -> BoxFuture<'_, Result<v1::GetPromptResponse, HostError>> {
+        async move {
+            self.client()
+                .get_prompt(with_context(request, &context))
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(|status| opening_error(&self.url, status))
+        }
+        .boxed()
+    }
+}
+
+async fn forward_answers(
+    mut upstream: BoxStream<'static, v1::ClientResponse>,
+    outbound: tokio::sync::mpsc::Sender<v1::CallToolUp>,
+) {
+    loop {
+        tokio::select! {
+            answer = upstream.next() => match answer {
+                Some(answer) => {
+                    let message = v1::CallToolUp {
+                        message: Some(call_tool_up::Message::ClientResponse(answer)),
+                    };
+                    if outbound.send(message).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            _ = outbound.closed() => break,
+        }
+    }
+}
+
+fn client_call(
+    client: &mut ToolWorkerClient<Channel>,
+    request: tonic::Request<ReceiverStream<v1::CallToolUp>>,
+) -> BoxFuture<'static, Result<tonic::Response<tonic::Streaming<v1::CallToolDown>>, tonic::Status>>
+{
+    let mut client = client.clone();
+    async move { client.call_tool(request).await }.boxed()
+}
+
+async fn open_call(
+    call: BoxFuture<
+        'static,
+        Result<tonic::Response<tonic::Streaming<v1::CallToolDown>>, tonic::Status>,
+    >,
+    url: String,
+) -> Result<BoxCallStream, HostError> {
+    let response = call.await.map_err(|status| opening_error(&url, status))?;
+    let events = response
+        .into_inner()
+        .map(move |event| event.map_err(|status| broken_error(&url, status)));
+    Ok(events.boxed())
+}
+
+fn broken_error(url: &str, status: tonic::Status) -> HostError {
+    match status.code() {
+        tonic::Code::DeadlineExceeded => HostError::Status {
+            code: v1::ErrorCode::DeadlineExceeded,
+            message: status.message().to_owned(),
+        },
+        _ => HostError::Broken(format!(
+            "worker {url} broke off the call ({})",
+            status.message()
+        )),
+    }
+}

@@ -1,0 +1,232 @@
+//! The registry as a [`ToolHost`]: runs calls as event streams with timeout, cancellation,
+//! client-request plumbing and metrics.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, StreamExt};
+use octomesh_proto::v1::{self, call_tool_down::Event};
+use octomesh_proto::{BoxCallStream, CallContext, HostError, ToolHost};
+use tokio::sync::mpsc;
+
+use crate::registry::Registry;
+use crate::scope::PendingClientRequests;
+use crate::{CallScope, ToolError};
+
+/// How many events a call may queue before the tool waits for the gateway to read them.
+const EVENT_BUFFER: usize = 32;
+
+impl<Ctx: Send + Sync + 'static> ToolHost for Registry<Ctx> {
+    fn list(
+        &self,
+    ) -> futures_util::future::BoxFuture<'_, Result<v1::ListToolsResponse, HostError>> {
+        let response = v1::ListToolsResponse {
+            family: self.family.clone(),
+            tools: self.tool_specs(),
+            resources: self
+                .resource_sources
+                .iter()
+                .flat_map(|source| source.resources())
+                .collect(),
+            resource_templates: self
+                .resource_sources
+                .iter()
+                .flat_map(|source| source.templates())
+                .collect(),
+            prompts: self
+                .prompt_sources
+                .iter()
+                .flat_map(|source| source.prompts())
+                .collect(),
+        };
+        async move { Ok(response) }.boxed()
+    }
+
+    fn call(
+        &self,
+        context: CallContext,
+        start: v1::CallStart,
+        upstream: BoxStream<'static, v1::ClientResponse>,
+    ) -> futures_util::future::BoxFuture<'_, Result<BoxCallStream, HostError>> {
+        let stream = match self.index.get(start.name.as_str()) {
+            Some(&tool_idx) => self.run(tool_idx, context, start.arguments_json, upstream),
+            None => {
+                let failure = v1::ToolFailure {
+                    code: v1::ErrorCode::UnknownTool as i32,
+                    message: format!(
+                        "Unknown tool `{}` in family `{}`. Call tools/list to see the tools.",
+                        start.name, self.family
+                    ),
+                };
+                futures_util::stream::once(async move { Ok(event(Event::Error(failure))) }).boxed()
+            }
+        };
+        async move { Ok(stream) }.boxed()
+    }
+
+    fn read_resource(
+        &self,
+        context: CallContext,
+        request: v1::ReadResourceRequest,
+    ) -> futures_util::future::BoxFuture<'_, Result<v1::ReadResourceResponse, HostError>> {
+        async move {
+            for source in &self.resource_sources {
+                match source.read(&self.ctx, &context, &request.uri).await {
+                    Ok(Some(contents)) => {
+                        return Ok(v1::ReadResourceResponse {
+                            contents_json: serde_json::to_vec(&contents)
+                                .expect("JSON values always encode"),
+                        });
+                    }
+                    Ok(None) => continue,
+                    Err(error) => return Err(status(error)),
+                }
+            }
+            Err(HostError::Status {
+                code: v1::ErrorCode::NotFound,
+                message: format!("Resource `{}` not found.", request.uri),
+            })
+        }
+        .boxed()
+    }
+
+    fn get_prompt(
+        &self,
+        _context: CallContext,
+        request: v1::GetPromptRequest,
+    ) -> futures_util::future::BoxFuture<'_, Result<v1::GetPromptResponse, HostError>> {
+        async move {
+            let arguments: HashMap<String, String> = if request.arguments_json.is_empty() {
+                HashMap::new()
+            } else {
+                serde_json::from_slice(&request.arguments_json).map_err(|error| {
+                    HostError::Status {
+                        code: v1::ErrorCode::InvalidArguments,
+                        message: format!("Prompt arguments must be an object of strings: {error}."),
+                    }
+                })?
+            };
+            for source in &self.prompt_sources {
+                match source.get(&self.ctx, &request.name, &arguments).await {
+                    Ok(Some((description, messages))) => {
+                        return Ok(v1::GetPromptResponse {
+                            description,
+                            messages_json: serde_json::to_vec(&messages)
+                                .expect("JSON values always encode"),
+                        });
+                    }
+                    Ok(None) => continue,
+                    Err(error) => return Err(status(error)),
+                }
+            }
+            Err(HostError::Status {
+                code: v1::ErrorCode::NotFound,
+                message: format!("Prompt `{}` not found. Call prompts/list.", request.name),
+            })
+        }
+        .boxed()
+    }
+}
+
+impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
+    /// Runs one call as a stream. Dropping the stream drops the tool's future: that is cancellation.
+    fn run(
+        &self,
+        tool_idx: usize,
+        context: CallContext,
+        arguments_json: Vec<u8>,
+        mut upstream: BoxStream<'static, v1::ClientResponse>,
+    ) -> BoxCallStream {
+        let entry = &self.tools[tool_idx];
+        let tool_name = entry.name;
+        let timeout = match context.timeout {
+            Some(deadline) => deadline.min(entry.timeout),
+            None => entry.timeout,
+        };
+        let (events_tx, mut events_rx) = mpsc::channel(EVENT_BUFFER);
+        let pending: PendingClientRequests = Arc::new(Mutex::new(HashMap::new()));
+        let scope = CallScope::new(context, events_tx, Arc::clone(&pending));
+        let tool_future = (entry.call)(Arc::clone(&self.ctx), arguments_json, scope);
+        let metrics = Arc::clone(&self.metrics);
+
+        let stream = async_stream::stream! {
+            let started = Instant::now();
+            let tool_future = tokio::time::timeout(timeout, tool_future);
+            tokio::pin!(tool_future);
+            let mut upstream_open = true;
+            let outcome = loop {
+                tokio::select! {
+                    biased;
+                    Some(event) = events_rx.recv() => yield Ok(self::event(event)),
+                    answer = upstream.next(), if upstream_open => match answer {
+                        Some(answer) => {
+                            let waiter = pending
+                                .lock()
+                                .expect("pending-request map is never poisoned")
+                                .remove(&answer.id);
+                            if let Some(waiter) = waiter {
+                                let _ = waiter.send(answer);
+                            }
+                        }
+                        None => upstream_open = false,
+                    },
+                    outcome = &mut tool_future => break outcome,
+                }
+            };
+            while let Ok(event) = events_rx.try_recv() {
+                yield Ok(self::event(event));
+            }
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(_elapsed) => Err(ToolError::DeadlineExceeded(format!(
+                    "`{tool_name}` did not finish within {:.1} s and was stopped; \
+                     it may have done part of its work. Narrow the request or try again later.",
+                    timeout.as_secs_f64()
+                ))),
+            };
+            let (final_event, outcome_label) = match outcome {
+                Ok(parts) => {
+                    let label = if parts.is_error { "tool_error" } else { "ok" };
+                    (Event::Result(encode_result(parts)), label)
+                }
+                Err(error) => {
+                    if matches!(error, ToolError::Internal(_)) {
+                        tracing::error!(tool = tool_name, %error, "Tool failed with an internal error.");
+                    }
+                    let label = error.metric_label();
+                    (Event::Error(v1::ToolFailure {
+                        code: error.code() as i32,
+                        message: error.to_string(),
+                    }), label)
+                }
+            };
+            metrics.record(tool_name, outcome_label, started.elapsed());
+            yield Ok(self::event(final_event));
+        };
+        stream.boxed()
+    }
+}
+
+fn event(event: Event) -> v1::CallToolDown {
+    v1::CallToolDown { event: Some(event) }
+}
+
+fn encode_result(parts: crate::ToolResultParts) -> v1::ToolResult {
+    v1::ToolResult {
+        content_json: serde_json::to_vec(&parts.content).expect("content blocks always encode"),
+        structured_json: parts
+            .structured
+            .map(|structured| serde_json::to_vec(&structured).expect("JSON values always encode"))
+            .unwrap_or_default(),
+        is_error: parts.is_error,
+    }
+}
+
+fn status(error: ToolError) -> HostError {
+    HostError::Status {
+        code: error.code(),
+        message: error.to_string(),
+    }
+}

@@ -1,0 +1,136 @@
+//! [`CallScope`]: what a running tool can do besides computing its result.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use octomesh_proto::CallContext;
+use octomesh_proto::v1::{self, call_tool_down::Event};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::ToolError;
+
+/// MCP log levels (RFC 5424 severities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Critical,
+    Alert,
+    Emergency,
+}
+
+/// The handle a tool gets for one call: its context, progress and log events, and requests to the
+/// MCP client (sampling, elicitation).
+pub struct CallScope {
+    context: CallContext,
+    events: mpsc::Sender<Event>,
+    pending: PendingClientRequests,
+    next_request_id: AtomicU64,
+}
+
+/// Client requests waiting for an answer, by id. Shared with the loop that reads the upstream.
+pub(crate) type PendingClientRequests =
+    Arc<Mutex<HashMap<u64, oneshot::Sender<v1::ClientResponse>>>>;
+
+impl CallScope {
+    pub(crate) fn new(
+        context: CallContext,
+        events: mpsc::Sender<Event>,
+        pending: PendingClientRequests,
+    ) -> Self {
+        CallScope {
+            context,
+            events,
+            pending,
+            next_request_id: AtomicU64::new(1),
+        }
+    }
+
+    /// The tenant, principal and backend token of the call.
+    pub fn context(&self) -> &CallContext {
+        &self.context
+    }
+
+    /// Reports progress. The gateway forwards it when the client asked for progress.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: impl Into<String>) {
+        let event = Event::Progress(v1::Progress {
+            progress,
+            total,
+            message: message.into(),
+        });
+        // A closed channel means the call is being cancelled; the tool is dropped soon after.
+        let _ = self.events.send(event).await;
+    }
+
+    /// Sends a log message to the client (MCP `notifications/message`).
+    pub async fn log(&self, level: LogLevel, logger: &str, data: impl Serialize) {
+        let data_json = serde_json::to_vec(&data).unwrap_or_else(|_| b"null".to_vec());
+        let event = Event::Log(v1::LogEvent {
+            level: log_level_to_proto(level) as i32,
+            logger: logger.to_owned(),
+            data_json,
+        });
+        let _ = self.events.send(event).await;
+    }
+
+    /// Asks the MCP client something (e.g. `sampling/createMessage`) and waits for the answer.
+    pub async fn request_client(
+        &self,
+        method: &str,
+        params: impl Serialize,
+    ) -> Result<serde_json::Value, ToolError> {
+        let id = self.next_request_id.fetch_add(1, Ordering::Relaxed);
+        let params_json = serde_json::to_vec(&params)
+            .map_err(|error| ToolError::Internal(format!("could not encode {method}: {error}")))?;
+        let (answer_tx, answer_rx) = oneshot::channel();
+        self.pending
+            .lock()
+            .expect("pending-request map is never poisoned: no code panics while holding it")
+            .insert(id, answer_tx);
+        let request = Event::ClientRequest(v1::ClientRequest {
+            id,
+            method: method.to_owned(),
+            params_json,
+        });
+        if self.events.send(request).await.is_err() {
+            return Err(ToolError::Cancelled("the call was cancelled".into()));
+        }
+        let answer = answer_rx
+            .await
+            .map_err(|_| ToolError::Cancelled(format!("the client never answered `{method}`")))?;
+        if !answer.error_json.is_empty() {
+            let error: serde_json::Value =
+                serde_json::from_slice(&answer.error_json).unwrap_or_default();
+            let message = error
+                .get("message")
+                .and_then(|message| message.as_str())
+                .unwrap_or("no message");
+            return Err(ToolError::Backend(format!(
+                "the client refused `{method}`: {message}"
+            )));
+        }
+        serde_json::from_slice(&answer.result_json).map_err(|error| {
+            ToolError::Backend(format!(
+                "the client's answer to `{method}` is not JSON: {error}"
+            ))
+        })
+    }
+}
+
+fn log_level_to_proto(level: LogLevel) -> v1::LogLevel {
+    match level {
+        LogLevel::Debug => v1::LogLevel::Debug,
+        LogLevel::Info => v1::LogLevel::Info,
+        LogLevel::Notice => v1::LogLevel::Notice,
+        LogLevel::Warning => v1::LogLevel::Warning,
+        LogLevel::Error => v1::LogLevel::Error,
+        LogLevel::Critical => v1::LogLevel::Critical,
+        LogLevel::Alert => v1::LogLevel::Alert,
+        LogLevel::Emergency => v1::LogLevel::Emergency,
+    }
+}
