@@ -117,6 +117,7 @@ impl AppState {
                 .catalog()
                 .pools
                 .iter()
+                .filter(|pool| !pool.endpoints.is_empty())
                 .all(|pool| pool.healthy_count() > 0)
     }
 }

@@ -1,1 +1,7 @@
+//! End-to-end scenarios, one test binary (see `tests/src/lib.rs` for the harness).
 
+mod edges;
+mod peers;
+mod replicas;
+mod stateless;
+mod workers;

@@ -153,6 +153,7 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
 
         let stream = async_stream::stream! {
             let started = Instant::now();
+            let mut unfinished = Unfinished { metrics: Arc::clone(&metrics), tool_name, started, finished: false };
             let tool_future = tokio::time::timeout(timeout, tool_future);
             tokio::pin!(tool_future);
             let mut upstream_open = true;
@@ -202,10 +203,28 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
                     }), label)
                 }
             };
+            unfinished.finished = true;
             metrics.record(tool_name, outcome_label, started.elapsed());
             yield Ok(self::event(final_event));
         };
         stream.boxed()
+    }
+}
+
+/// Records a call whose stream was dropped before it finished: the gateway cancelled it.
+struct Unfinished {
+    metrics: Arc<crate::metrics::ToolMetrics>,
+    tool_name: &'static str,
+    started: Instant,
+    finished: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.metrics
+                .record(self.tool_name, "cancelled", self.started.elapsed());
+        }
     }
 }
 

@@ -1,0 +1,69 @@
+//! The official third-party MCP clients against the real gateway and worker.
+
+use octomesh_tests::TestStack;
+use octomesh_tests::peers::{assert_ok, run};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_conformance_suite_passes_every_server_scenario() {
+    let stack = TestStack::fixtures().await;
+    let out_dir = std::env::temp_dir().join(format!("octomesh-conformance-{}", std::process::id()));
+    let out = out_dir.to_string_lossy().into_owned();
+    let run = run("", "tests/peers/conformance.sh", &[&stack.url(), &out], &[]).await;
+    assert_ok("the conformance suite", &run);
+    assert!(run.output.contains("0 failed"), "{}", run.output);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_works_over_streamable_http_and_legacy_sse() {
+    let stack = TestStack::fixtures().await;
+    let http = run(
+        "PEER_PY",
+        "tests/peers/py_client.py",
+        &[&stack.url(), "http"],
+        &[],
+    )
+    .await;
+    assert_ok("python SDK over Streamable HTTP", &http);
+    let sse_url = format!("{}/sse", stack.base());
+    let sse = run(
+        "PEER_PY",
+        "tests/peers/py_client.py",
+        &[&sse_url, "sse"],
+        &[],
+    )
+    .await;
+    assert_ok("python SDK over legacy SSE", &sse);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_typescript_sdk_works_over_streamable_http_and_legacy_sse() {
+    let stack = TestStack::fixtures().await;
+    let http = run(
+        "PEER_NODE",
+        "tests/peers/ts_client.mjs",
+        &[&stack.url(), "http"],
+        &[],
+    )
+    .await;
+    assert_ok("TypeScript SDK over Streamable HTTP", &http);
+    let sse_url = format!("{}/sse", stack.base());
+    let sse = run(
+        "PEER_NODE",
+        "tests/peers/ts_client.mjs",
+        &[&sse_url, "sse"],
+        &[],
+    )
+    .await;
+    assert_ok("TypeScript SDK over legacy SSE", &sse);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mcp_inspector_cli_lists_and_calls_tools() {
+    let stack = TestStack::fixtures().await;
+    let inspector = run("", "tests/peers/inspector.sh", &[&stack.url()], &[]).await;
+    assert_ok("MCP Inspector CLI", &inspector);
+    stack.stop().await;
+}

@@ -1,0 +1,64 @@
+//! Running the official third-party clients (installed by `.ci/install-peers.sh`).
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+use crate::repo_root;
+
+/// Output of a peer run.
+pub struct PeerRun {
+    pub success: bool,
+    pub output: String,
+}
+
+/// Runs `script` (relative to the repo root, with `args`) after sourcing `.ci/peers-env.sh`.
+/// `interpreter` is a variable set by that file (e.g. `PEER_PY`, `PEER_NODE`) or empty for bash.
+pub async fn run(interpreter: &str, script: &str, args: &[&str], env: &[(&str, &str)]) -> PeerRun {
+    let root = repo_root();
+    let env_file = root.join(".ci/peers-env.sh");
+    let launcher = if interpreter.is_empty() {
+        "bash".to_owned()
+    } else {
+        format!("\"${interpreter}\"")
+    };
+    let quoted: Vec<String> = args.iter().map(|arg| format!("'{arg}'")).collect();
+    let line = format!(
+        "source '{}' && [ -n \"${{PEER_NODE:-}}\" ] && [ -x \"$PEER_NODE\" ] || {{ echo 'third-party clients missing: run bash .ci/install-peers.sh' >&2; exit 97; }}; exec {launcher} '{}' {}",
+        env_file.display(),
+        root.join(script).display(),
+        quoted.join(" ")
+    );
+    let mut command = Command::new("bash");
+    command
+        .arg("-c")
+        .arg(line)
+        .current_dir(&root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let child = command.spawn().expect("bash runs");
+    let output = tokio::time::timeout(Duration::from_secs(240), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} did not finish within 240 s"))
+        .expect("the peer's output is readable");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    PeerRun {
+        success: output.status.success(),
+        output: text,
+    }
+}
+
+/// Asserts that a peer run succeeded, showing its output when not.
+pub fn assert_ok(what: &str, run: &PeerRun) {
+    assert!(run.success, "{what} failed:\n{}", run.output);
+}
