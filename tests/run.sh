@@ -22,4 +22,9 @@ step "build the binary the process-level tests start"
 cargo build --locked --bin octomesh-mcp
 
 step "tests"
-cargo test --workspace --locked
+# nextest runs each test in its own process and ends with one summary line for the whole workspace.
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast --failure-output final
+else
+  cargo test --workspace --all-targets --locked
+fi

@@ -113,6 +113,49 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
     pub fn metrics(&self) -> Arc<ToolMetrics> {
         Arc::clone(&self.metrics)
     }
+
+    /// What is wrong with this family's tool declarations; every family's tests assert it is empty.
+    ///
+    /// Names are `snake_case` (1–64 chars), descriptions are present, input schemas are objects, and
+    /// every High-risk tool declares the `confirm` argument its gate requires.
+    pub fn lint(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for entry in &self.tools {
+            let spec = &entry.spec;
+            let name = spec.name.as_str();
+            let snake = !name.is_empty()
+                && name.len() <= 64
+                && name.starts_with(|first: char| first.is_ascii_lowercase())
+                && name
+                    .chars()
+                    .all(|char| char.is_ascii_lowercase() || char.is_ascii_digit() || char == '_');
+            if !snake {
+                problems.push(format!(
+                    "`{name}`: the name is not snake_case of 1-64 characters"
+                ));
+            }
+            if spec.description.trim().is_empty() {
+                problems.push(format!(
+                    "`{name}`: no description (add a doc comment to the struct)"
+                ));
+            }
+            let schema: serde_json::Value =
+                serde_json::from_slice(&spec.input_schema_json).unwrap_or_default();
+            if schema.get("type").and_then(|kind| kind.as_str()) != Some("object") {
+                problems.push(format!("`{name}`: the input schema is not an object"));
+            }
+            let declares_confirm = schema
+                .pointer("/properties/confirm/type")
+                .and_then(|kind| kind.as_str())
+                == Some("boolean");
+            if spec.risk == v1::Risk::High as i32 && !declares_confirm {
+                problems.push(format!(
+                    "`{name}`: High risk but no boolean `confirm` argument"
+                ));
+            }
+        }
+        problems
+    }
 }
 
 /// Builds the wire spec of a tool from its type: schemas from `schemars`, hints from the risk.
