@@ -25,6 +25,10 @@ pub(crate) enum CallEvent {
         request: v1::ClientRequest,
         answer: mpsc::Sender<v1::ClientResponse>,
     },
+    /// The tool may run long: the client's connection can be released and resumed later.
+    Release {
+        retry_after_ms: u32,
+    },
     Result(v1::ToolResult),
     Failure {
         code: v1::ErrorCode,
@@ -86,6 +90,9 @@ pub(crate) fn call(
                     Some(Ok(v1::CallToolDown { event: Some(event) })) => match event {
                         Event::Progress(progress) => yield CallEvent::Progress(progress),
                         Event::Log(log) => yield CallEvent::Log(log),
+                        Event::Release(release) => yield CallEvent::Release {
+                            retry_after_ms: release.retry_after_ms,
+                        },
                         Event::ClientRequest(request) => yield CallEvent::ClientRequest {
                             request,
                             answer: answer_tx.clone(),

@@ -6,8 +6,8 @@
 //! multi-replica deployment moves to a shared store; see ARCHITECTURE.md.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use octomesh_proto::v1;
@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::mcp::log_level::LogLevel;
+use crate::resume::CallBuffer;
 
 /// Identity of a session in the hub: the random uid inside its sealed id.
 pub(crate) type SessionUid = [u8; 16];
@@ -34,6 +35,8 @@ pub(crate) struct Hub {
     /// Server-initiated messages: the session's GET stream, or its legacy SSE stream.
     streams: Mutex<HashMap<SessionUid, mpsc::Sender<String>>>,
     next_server_request: AtomicU64,
+    /// Resumable call streams, by session and stream token.
+    buffers: Mutex<HashMap<(SessionUid, String), Arc<CallBuffer>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -130,6 +133,20 @@ impl Hub {
 
     pub(crate) fn stream(&self, session: SessionUid) -> Option<mpsc::Sender<String>> {
         lock(&self.streams).get(&session).cloned()
+    }
+
+    pub(crate) fn keep_buffer(&self, session: SessionUid, buffer: Arc<CallBuffer>) {
+        lock(&self.buffers).insert((session, buffer.token.clone()), buffer);
+    }
+
+    pub(crate) fn buffer(&self, session: SessionUid, token: &str) -> Option<Arc<CallBuffer>> {
+        lock(&self.buffers)
+            .get(&(session, token.to_owned()))
+            .cloned()
+    }
+
+    pub(crate) fn drop_buffer(&self, session: SessionUid, token: &str) {
+        lock(&self.buffers).remove(&(session, token.to_owned()));
     }
 
     /// Open server-initiated streams (GET and legacy SSE).

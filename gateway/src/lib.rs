@@ -15,6 +15,7 @@ mod dispatch;
 mod hub;
 mod mcp;
 mod origin;
+mod resume;
 mod session;
 mod state;
 mod tenant;

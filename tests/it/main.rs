@@ -3,5 +3,6 @@
 mod edges;
 mod peers;
 mod replicas;
+mod resume;
 mod stateless;
 mod workers;

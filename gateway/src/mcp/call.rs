@@ -18,13 +18,8 @@ use crate::mcp::error::{McpFailure, error_result, tool_failure};
 use crate::mcp::handler::{Env, Reply, error_reply};
 use crate::mcp::jsonrpc::{self, RequestId, code};
 use crate::mcp::log_level::LogLevel;
+use crate::resume::Frame;
 use crate::state::AppState;
-
-/// One outgoing message, and whether it is the response that ends the request.
-struct Out {
-    message: String,
-    is_final: bool,
-}
 
 pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, Value>) -> Reply {
     let name = match params.remove("name") {
@@ -78,15 +73,12 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
         arguments_json: serde_json::to_vec(&arguments).expect("objects encode"),
     };
     let events = dispatch::call(Arc::clone(&tool.pool), tool.spec.idempotent, context, start);
-    let mut messages = relay(env, id, events, progress_token);
-    match messages.next().await {
-        Some(Out {
-            message,
-            is_final: true,
-        }) => Reply::Json(message),
+    let mut frames = relay(env, id, events, progress_token);
+    match frames.next().await {
+        Some(Frame::Final(message)) => Reply::Json(message),
         Some(first) => Reply::Stream(
-            futures_util::stream::once(async move { first.message })
-                .chain(messages.map(|out| out.message))
+            futures_util::stream::once(async move { first })
+                .chain(frames)
                 .boxed(),
         ),
         None => Reply::Stream(futures_util::stream::empty().boxed()),
@@ -112,7 +104,7 @@ fn relay(
     id: RequestId,
     mut events: BoxStream<'static, CallEvent>,
     progress_token: Option<Value>,
-) -> BoxStream<'static, Out> {
+) -> BoxStream<'static, Frame> {
     let state = Arc::clone(&env.state);
     let session_uid = env.session.as_ref().map(|session| session.session_uid);
     let stateless = env.version.is_stateless();
@@ -131,19 +123,13 @@ fn relay(
                 biased;
                 _ = cancelled.cancelled() => {
                     // The client cancelled: the worker's call is dropped with `events`.
-                    yield Out {
-                        message: jsonrpc::error(Some(&id), code::REQUEST_CANCELLED, "Request cancelled by the client.", None),
-                        is_final: true,
-                    };
+                    yield Frame::Final(jsonrpc::error(Some(&id), code::REQUEST_CANCELLED, "Request cancelled by the client.", None));
                     return;
                 }
                 event = events.next() => event,
             };
             let Some(event) = event else {
-                yield Out {
-                    message: jsonrpc::result(&id, error_result("The call ended without a result.")),
-                    is_final: true,
-                };
+                yield Frame::Final(jsonrpc::result(&id, error_result("The call ended without a result.")));
                 return;
             };
             match event {
@@ -160,7 +146,7 @@ fn relay(
                     if !progress.message.is_empty() {
                         params["message"] = json!(progress.message);
                     }
-                    yield Out { message: jsonrpc::notification("notifications/progress", params), is_final: false };
+                    yield Frame::Message(jsonrpc::notification("notifications/progress", params));
                 }
                 CallEvent::Log(log) => {
                     let level = LogLevel::from_proto(log.level);
@@ -173,7 +159,10 @@ fn relay(
                     if !log.logger.is_empty() {
                         params["logger"] = json!(log.logger);
                     }
-                    yield Out { message: jsonrpc::notification("notifications/message", params), is_final: false };
+                    yield Frame::Message(jsonrpc::notification("notifications/message", params));
+                }
+                CallEvent::Release { retry_after_ms } => {
+                    yield Frame::Release { retry_ms: retry_after_ms };
                 }
                 CallEvent::ClientRequest { request, answer } => {
                     let Some(session) = session_uid.filter(|_| !stateless) else {
@@ -185,10 +174,10 @@ fn relay(
                         .unwrap_or_else(|_| serde_json::value::to_raw_value(&json!({})).expect("objects encode"));
                     let server_request_id = state.hub.next_server_request_id();
                     state.hub.await_client(session, server_request_id.clone(), PendingClientRequest { worker_request_id: request.id, answer });
-                    yield Out { message: jsonrpc::request(&server_request_id, &request.method, params), is_final: false };
+                    yield Frame::Message(jsonrpc::request(&server_request_id, &request.method, params));
                 }
                 CallEvent::Result(result) => {
-                    yield Out { message: jsonrpc::result(&id, tool_result(&result)), is_final: true };
+                    yield Frame::Final(jsonrpc::result(&id, tool_result(&result)));
                     return;
                 }
                 CallEvent::Failure { code: error_code, message } => {
@@ -196,7 +185,7 @@ fn relay(
                         McpFailure::ToolResult(result) => jsonrpc::result(&id, result),
                         McpFailure::Protocol { code, message } => jsonrpc::error(Some(&id), code, &message, None),
                     };
-                    yield Out { message, is_final: true };
+                    yield Frame::Final(message);
                     return;
                 }
             }

@@ -14,6 +14,7 @@ use crate::mcp::error::lookup_failure;
 use crate::mcp::jsonrpc::{self, RequestId, code};
 use crate::mcp::log_level::LogLevel;
 use crate::mcp::version::ProtocolVersion;
+use crate::resume::Frame;
 use crate::session::SessionClaims;
 use crate::state::AppState;
 
@@ -76,7 +77,7 @@ pub(crate) enum Reply {
     /// One JSON-RPC response.
     Json(String),
     /// Related messages (progress, logs, client requests), then the response last.
-    Stream(BoxStream<'static, String>),
+    Stream(BoxStream<'static, Frame>),
 }
 
 pub(crate) fn error_reply(id: &RequestId, code: i64, message: &str) -> Reply {

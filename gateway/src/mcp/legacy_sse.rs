@@ -19,6 +19,7 @@ use crate::mcp::handler::{self, Env, Reply};
 use crate::mcp::jsonrpc::{self, Incoming};
 use crate::mcp::sse;
 use crate::mcp::version::ProtocolVersion;
+use crate::resume::Frame;
 use crate::state::AppState;
 use crate::tenant::TenantRoute;
 
@@ -150,8 +151,12 @@ async fn post(
                     Reply::Json(json) => {
                         let _ = stream.send(json).await;
                     }
-                    Reply::Stream(mut messages) => {
-                        while let Some(message) = messages.next().await {
+                    Reply::Stream(mut frames) => {
+                        while let Some(frame) = frames.next().await {
+                            let message = match frame {
+                                Frame::Message(message) | Frame::Final(message) => message,
+                                Frame::Release { .. } => continue,
+                            };
                             if stream.send(message).await.is_err() {
                                 break;
                             }

@@ -20,6 +20,11 @@ pub(crate) fn event(json: &str) -> Bytes {
     Bytes::from(frame)
 }
 
+/// One SSE `message` event with an event id (for resumption).
+pub(crate) fn event_with_id(id: &str, json: &str) -> Bytes {
+    Bytes::from(format!("id: {id}\ndata: {json}\n\n"))
+}
+
 /// One SSE event with an explicit event name (legacy transport: `endpoint`, `message`).
 pub(crate) fn named_event(name: &str, data: &str) -> Bytes {
     Bytes::from(format!("event: {name}\ndata: {data}\n\n"))

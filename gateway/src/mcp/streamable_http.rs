@@ -12,12 +12,15 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
 
+use crate::hub::SessionUid;
 use crate::mcp::handler::{self, Env, Reply};
 use crate::mcp::jsonrpc::{self, Incoming, RequestId, code};
 use crate::mcp::sse;
 use crate::mcp::stateless;
 use crate::mcp::version::ProtocolVersion;
+use crate::resume::{self, CallBuffer, Frame};
 use crate::session::SessionClaims;
 use crate::state::AppState;
 use crate::tenant::TenantRoute;
@@ -186,6 +189,8 @@ async fn post(
     let version = header_version
         .and_then(ProtocolVersion::parse)
         .unwrap_or(session.protocol_version);
+    let resumable =
+        (session.protocol_version >= ProtocolVersion::V2025_11_25).then_some(session.session_uid);
     let env = Env {
         state: Arc::clone(&state),
         session: Some(session),
@@ -196,7 +201,7 @@ async fn post(
     match message {
         Incoming::Request { id, method, params } => {
             let reply = handler::handle_request(env, id, &method, params).await;
-            reply_response(&state, reply, &accept, &[]).await
+            reply_response(&state, reply, &accept, resumable, &[]).await
         }
         Incoming::Notification { method, params } => {
             notification(&env, &method, &params);
@@ -288,7 +293,7 @@ async fn initialize(
         request_log_level: None,
     };
     let reply = handler::handle_request(env, id, "initialize", params).await;
-    reply_response(state, reply, accept, &[(SESSION_HEADER, session_id)]).await
+    reply_response(state, reply, accept, None, &[(SESSION_HEADER, session_id)]).await
 }
 
 async fn post_stateless(
@@ -358,33 +363,85 @@ async fn post_stateless(
         );
     }
     let reply = handler::handle_request(env, id, &method, params).await;
-    reply_response(&state, reply, accept, &[]).await
+    reply_response(&state, reply, accept, None, &[]).await
 }
 
 /// Frames a reply as JSON or SSE, as the client accepts.
 async fn reply_response(
-    state: &AppState,
+    state: &Arc<AppState>,
     reply: Reply,
     accept: &Accepts,
+    resumable: Option<SessionUid>,
     extra: &[(&'static str, String)],
 ) -> Response {
     match reply {
         Reply::Json(json) => sse::json_response(StatusCode::OK, json, extra),
-        Reply::Stream(messages) if accept.sse => sse::response(
-            messages.map(|message| sse::event(&message)).boxed(),
-            Some(state.config.keep_alive),
+        Reply::Stream(frames) if accept.sse => {
+            let body = match resumable {
+                Some(session) => resumable_stream(state, session, frames).boxed(),
+                None => frames
+                    .filter_map(|frame| async move {
+                        match frame {
+                            Frame::Message(message) | Frame::Final(message) => {
+                                Some(sse::event(&message))
+                            }
+                            Frame::Release { .. } => None,
+                        }
+                    })
+                    .boxed(),
+            };
             // Calls in flight drain on shutdown: their streams end with their response.
-            tokio_util::sync::CancellationToken::new(),
-            extra,
-        ),
-        Reply::Stream(messages) => {
+            sse::response(
+                body,
+                Some(state.config.keep_alive),
+                CancellationToken::new(),
+                extra,
+            )
+        }
+        Reply::Stream(frames) => {
             // A JSON-only client gets the final response alone; related messages are dropped.
-            let last = messages
-                .fold(String::new(), |_, message| async move { message })
+            let last = frames
+                .fold(String::new(), |last, frame| async move {
+                    match frame {
+                        Frame::Final(message) => message,
+                        _ => last,
+                    }
+                })
                 .await;
             sse::json_response(StatusCode::OK, last, extra)
         }
     }
+}
+
+/// Detaches the call from this connection: its frames go to a buffer the response follows, so the
+/// client can drop the connection (or be released) and resume with `Last-Event-ID`.
+fn resumable_stream(
+    state: &Arc<AppState>,
+    session: SessionUid,
+    frames: futures_util::stream::BoxStream<'static, Frame>,
+) -> impl futures_util::Stream<Item = bytes::Bytes> + Send + 'static {
+    let buffer = Arc::new(CallBuffer::new(stream_token()));
+    state.hub.keep_buffer(session, Arc::clone(&buffer));
+    let pump_state = Arc::clone(state);
+    let pump_buffer = Arc::clone(&buffer);
+    tokio::spawn(async move {
+        resume::pump(Arc::clone(&pump_buffer), frames).await;
+        // Keep the finished call a while for a client that resumes late.
+        tokio::time::sleep(RESUME_GRACE).await;
+        pump_state.hub.drop_buffer(session, &pump_buffer.token);
+    });
+    resume::follow(buffer, 0, true)
+}
+
+/// How long a finished call's messages stay available for a resume.
+const RESUME_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn stream_token() -> String {
+    use chacha20poly1305::aead::OsRng;
+    use chacha20poly1305::aead::rand_core::RngCore;
+    let mut bytes = [0u8; 9];
+    OsRng.fill_bytes(&mut bytes);
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
 }
 
 /// Handles a client notification.
@@ -447,6 +504,25 @@ fn get(state: Arc<AppState>, headers: HeaderMap) -> Response {
         Ok(session) => session,
         Err(response) => return *response,
     };
+    if let Some(buffer) = header(&headers, "last-event-id")
+        .and_then(resume::parse_event_id)
+        .and_then(|(token, seq)| {
+            state
+                .hub
+                .buffer(session.session_uid, token)
+                .map(|buffer| (buffer, seq))
+        })
+    {
+        // A resume: replay the call's messages after the client's last one, then follow it live.
+        let (buffer, seq) = buffer;
+        let frames = resume::follow(buffer, seq, false).boxed();
+        return sse::response(
+            frames,
+            Some(state.config.keep_alive),
+            CancellationToken::new(),
+            &[],
+        );
+    }
     let (sender, receiver) = tokio::sync::mpsc::channel::<String>(16);
     state.hub.attach_stream(session.session_uid, sender.clone());
     let detach = DetachOnDrop {

@@ -67,6 +67,16 @@ impl CallScope {
         let _ = self.events.send(event).await;
     }
 
+    /// Tells the gateway it may release the client's connection while this long call runs; the
+    /// client resumes after `retry_after`. The call itself goes on.
+    pub async fn release_connection(&self, retry_after: std::time::Duration) {
+        let retry_after_ms = u32::try_from(retry_after.as_millis()).unwrap_or(u32::MAX);
+        let _ = self
+            .events
+            .send(Event::Release(v1::Release { retry_after_ms }))
+            .await;
+    }
+
     /// Sends a log message to the client (MCP `notifications/message`).
     pub async fn log(&self, level: LogLevel, logger: &str, data: impl Serialize) {
         let data_json = serde_json::to_vec(&data).unwrap_or_else(|_| b"null".to_vec());
