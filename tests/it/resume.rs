@@ -60,7 +60,7 @@ async fn a_released_stream_is_resumed_with_last_event_id() {
         .body
         .lines()
         .filter_map(|line| line.strip_prefix("id: "))
-        .last()
+        .next_back()
         .unwrap()
         .to_owned();
     let resumed = resume(&client, &last_id).await;
