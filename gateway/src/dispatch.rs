@@ -10,9 +10,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use octomesh_proto::v1::{self, call_tool_down::Event};
-use octomesh_proto::{CallContext, HostError};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
+use octomesh_proto::{CallContext, HostError, ToolHost};
 
 use crate::workers::FamilyPool;
 
@@ -20,10 +18,10 @@ use crate::workers::FamilyPool;
 pub(crate) enum CallEvent {
     Progress(v1::Progress),
     Log(v1::LogEvent),
-    /// A question for the client; its answer goes to `answer`.
+    /// A question for the client; its answer goes back along `route`.
     ClientRequest {
         request: v1::ClientRequest,
-        answer: mpsc::Sender<v1::ClientResponse>,
+        route: AnswerRoute,
     },
     /// The tool may run long: the client's connection can be released and resumed later.
     Release {
@@ -36,13 +34,40 @@ pub(crate) enum CallEvent {
     },
 }
 
-/// Starts `start` on `pool` and streams its events; the stream ends after `Result` or `Failure`.
+/// Where the client's answer to a call's question goes: the endpoint running the call.
+#[derive(Clone)]
+pub(crate) struct AnswerRoute {
+    pub(crate) host: Arc<dyn ToolHost>,
+    pub(crate) call_id: String,
+}
+
+impl AnswerRoute {
+    /// Delivers the client's answer; a lost answer is logged (the call then times out).
+    pub(crate) async fn deliver(&self, response: v1::ClientResponse) {
+        let answer = v1::ClientAnswer {
+            call_id: self.call_id.clone(),
+            response: Some(response),
+        };
+        match self.host.answer(answer).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!(call = %self.call_id, "No call was waiting for the client's answer.")
+            }
+            Err(error) => {
+                tracing::warn!(call = %self.call_id, %error, "Could not deliver the client's answer.")
+            }
+        }
+    }
+}
+
+/// Starts `request` on `pool` and streams its events; the stream ends after `Result` or `Failure`.
 pub(crate) fn call(
     pool: Arc<FamilyPool>,
     idempotent: bool,
     context: CallContext,
-    start: v1::CallStart,
+    request: v1::CallToolRequest,
 ) -> BoxStream<'static, CallEvent> {
+    let start = request;
     let stream = async_stream::stream! {
         let mut tried = Vec::new();
         let mut last_problem = String::from("no worker endpoint is configured");
@@ -59,11 +84,7 @@ pub(crate) fn call(
                 return;
             };
             tried.push(endpoint_idx);
-            let (answer_tx, answer_rx) = mpsc::channel(4);
-            let opened = endpoint
-                .host
-                .call(context.clone(), start.clone(), ReceiverStream::new(answer_rx).boxed())
-                .await;
+            let opened = endpoint.host.call(context.clone(), start.clone()).await;
             let mut events = match opened {
                 Ok(events) => events,
                 Err(HostError::Unavailable(problem)) => {
@@ -95,7 +116,10 @@ pub(crate) fn call(
                         },
                         Event::ClientRequest(request) => yield CallEvent::ClientRequest {
                             request,
-                            answer: answer_tx.clone(),
+                            route: AnswerRoute {
+                                host: Arc::clone(&endpoint.host),
+                                call_id: start.call_id.clone(),
+                            },
                         },
                         Event::Result(result) => {
                             endpoint.mark_healthy();

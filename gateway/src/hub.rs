@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use octomesh_proto::v1;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::dispatch::AnswerRoute;
 use crate::mcp::log_level::LogLevel;
 use crate::resume::CallBuffer;
 
@@ -23,7 +23,7 @@ pub(crate) type SessionUid = [u8; 16];
 /// A question relayed to the client, waiting for its answer.
 pub(crate) struct PendingClientRequest {
     pub(crate) worker_request_id: u64,
-    pub(crate) answer: mpsc::Sender<v1::ClientResponse>,
+    pub(crate) route: AnswerRoute,
 }
 
 #[derive(Default)]
@@ -66,6 +66,14 @@ impl Hub {
             }
             None => false,
         }
+    }
+
+    /// A fresh id for a tool call, unique within this replica.
+    pub(crate) fn next_call_id(&self) -> String {
+        format!(
+            "call-{}",
+            self.next_server_request.fetch_add(1, Ordering::Relaxed)
+        )
     }
 
     /// A fresh id for a server-to-client request.

@@ -64,13 +64,15 @@ pub trait ToolHost: Send + Sync + 'static {
     /// What this host serves.
     fn list(&self) -> BoxFuture<'_, Result<v1::ListToolsResponse, HostError>>;
 
-    /// Runs one call. `upstream` carries the client's answers to the call's client requests.
+    /// Runs one call.
     fn call(
         &self,
         context: CallContext,
-        start: v1::CallStart,
-        upstream: BoxStream<'static, v1::ClientResponse>,
+        request: v1::CallToolRequest,
     ) -> BoxFuture<'_, Result<BoxCallStream, HostError>>;
+
+    /// Delivers the MCP client's answer to a running call's client request.
+    fn answer(&self, answer: v1::ClientAnswer) -> BoxFuture<'_, Result<bool, HostError>>;
 
     /// Reads one resource.
     fn read_resource(

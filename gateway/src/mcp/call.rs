@@ -68,9 +68,10 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
         .filter(|token| token.is_string() || token.is_number())
         .cloned();
     let context = env.call_context(&id, meta.as_ref());
-    let start = v1::CallStart {
+    let start = v1::CallToolRequest {
         name,
         arguments_json: serde_json::to_vec(&arguments).expect("objects encode"),
+        call_id: env.state.hub.next_call_id(),
     };
     let events = dispatch::call(Arc::clone(&tool.pool), tool.spec.idempotent, context, start);
     let mut frames = relay(env, id, events, progress_token);
@@ -164,16 +165,16 @@ fn relay(
                 CallEvent::Release { retry_after_ms } => {
                     yield Frame::Release { retry_ms: retry_after_ms };
                 }
-                CallEvent::ClientRequest { request, answer } => {
+                CallEvent::ClientRequest { request, route } => {
                     let Some(session) = session_uid.filter(|_| !stateless) else {
                         let refusal = json!({"code": code::METHOD_NOT_FOUND, "message": "This transport cannot carry requests to the client."});
-                        let _ = answer.send(v1::ClientResponse { id: request.id, result_json: Vec::new(), error_json: refusal.to_string().into_bytes() }).await;
+                        route.deliver(v1::ClientResponse { id: request.id, result_json: Vec::new(), error_json: refusal.to_string().into_bytes() }).await;
                         continue;
                     };
                     let params: Box<RawValue> = serde_json::from_slice(&request.params_json)
                         .unwrap_or_else(|_| serde_json::value::to_raw_value(&json!({})).expect("objects encode"));
                     let server_request_id = state.hub.next_server_request_id();
-                    state.hub.await_client(session, server_request_id.clone(), PendingClientRequest { worker_request_id: request.id, answer });
+                    state.hub.await_client(session, server_request_id.clone(), PendingClientRequest { worker_request_id: request.id, route });
                     yield Frame::Message(jsonrpc::request(&server_request_id, &request.method, params));
                 }
                 CallEvent::Result(result) => {

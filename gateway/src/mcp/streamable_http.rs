@@ -480,7 +480,7 @@ pub(crate) async fn deliver_client_response(
             .map(|error| error.to_string().into_bytes())
             .unwrap_or_default(),
     };
-    let _ = pending.answer.send(answer).await;
+    pending.route.deliver(answer).await;
 }
 
 /// `GET`: the session's stream of server-initiated messages.

@@ -3,13 +3,11 @@
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use futures_util::stream::BoxStream;
 use futures_util::{FutureExt, StreamExt};
 use octomesh_proto::conv::grpc_to_error_code;
+use octomesh_proto::v1;
 use octomesh_proto::v1::tool_worker_client::ToolWorkerClient;
-use octomesh_proto::v1::{self, call_tool_up};
 use octomesh_proto::{BoxCallStream, CallContext, HostError, ToolHost, meta};
-use tokio_stream::wrappers::ReceiverStream;
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 
@@ -100,20 +98,33 @@ impl ToolHost for GrpcHost {
     fn call(
         &self,
         context: CallContext,
-        start: v1::CallStart,
-        upstream: BoxStream<'static, v1::ClientResponse>,
+        request: v1::CallToolRequest,
     ) -> BoxFuture<'_, Result<BoxCallStream, HostError>> {
-        let first = v1::CallToolUp {
-            message: Some(call_tool_up::Message::Start(start)),
-        };
-        // A channel gives tonic a concrete stream type; the forwarder ends with the call.
-        let (outbound_tx, outbound_rx) = tokio::sync::mpsc::channel(8);
-        let _ = outbound_tx.try_send(first);
-        tokio::spawn(forward_answers(upstream, outbound_tx));
-        let request = with_context(ReceiverStream::new(outbound_rx), &context);
+        let request = with_context(request, &context);
         let mut client = self.client();
         let url = self.url.clone();
-        open_call(client_call(&mut client, request), url).boxed()
+        async move {
+            let response = client
+                .call_tool(request)
+                .await
+                .map_err(|status| opening_error(&url, status))?;
+            let events = response
+                .into_inner()
+                .map(move |event| event.map_err(|status| broken_error(&url, status)));
+            Ok(events.boxed())
+        }
+        .boxed()
+    }
+
+    fn answer(&self, answer: v1::ClientAnswer) -> BoxFuture<'_, Result<bool, HostError>> {
+        async move {
+            self.client()
+                .answer_client(tonic::Request::new(answer))
+                .await
+                .map(|response| response.into_inner().delivered)
+                .map_err(|status| opening_error(&self.url, status))
+        }
+        .boxed()
     }
 
     fn read_resource(
@@ -145,51 +156,6 @@ impl ToolHost for GrpcHost {
         }
         .boxed()
     }
-}
-
-async fn forward_answers(
-    mut upstream: BoxStream<'static, v1::ClientResponse>,
-    outbound: tokio::sync::mpsc::Sender<v1::CallToolUp>,
-) {
-    loop {
-        tokio::select! {
-            answer = upstream.next() => match answer {
-                Some(answer) => {
-                    let message = v1::CallToolUp {
-                        message: Some(call_tool_up::Message::ClientResponse(answer)),
-                    };
-                    if outbound.send(message).await.is_err() {
-                        break;
-                    }
-                }
-                None => break,
-            },
-            _ = outbound.closed() => break,
-        }
-    }
-}
-
-fn client_call(
-    client: &mut ToolWorkerClient<Channel>,
-    request: tonic::Request<ReceiverStream<v1::CallToolUp>>,
-) -> BoxFuture<'static, Result<tonic::Response<tonic::Streaming<v1::CallToolDown>>, tonic::Status>>
-{
-    let mut client = client.clone();
-    async move { client.call_tool(request).await }.boxed()
-}
-
-async fn open_call(
-    call: BoxFuture<
-        'static,
-        Result<tonic::Response<tonic::Streaming<v1::CallToolDown>>, tonic::Status>,
-    >,
-    url: String,
-) -> Result<BoxCallStream, HostError> {
-    let response = call.await.map_err(|status| opening_error(&url, status))?;
-    let events = response
-        .into_inner()
-        .map(move |event| event.map_err(|status| broken_error(&url, status)));
-    Ok(events.boxed())
 }
 
 fn broken_error(url: &str, status: tonic::Status) -> HostError {

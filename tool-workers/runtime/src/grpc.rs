@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use octomesh_proto::conv::error_code_to_grpc;
+use octomesh_proto::v1;
 use octomesh_proto::v1::tool_worker_server::{ToolWorker, ToolWorkerServer};
-use octomesh_proto::v1::{self, call_tool_up};
 use octomesh_proto::{CallContext, HostError, ToolHost, meta};
 use tokio::net::TcpListener;
 use tonic::metadata::MetadataMap;
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Request, Response, Status};
 
 /// The gRPC service name reported healthy by `grpc.health.v1`.
 pub const SERVICE_NAME: &str = "octomesh.mcp.worker.v1.ToolWorker";
@@ -63,38 +63,29 @@ impl ToolWorker for WorkerService {
 
     async fn call_tool(
         &self,
-        request: Request<Streaming<v1::CallToolUp>>,
+        request: Request<v1::CallToolRequest>,
     ) -> Result<Response<Self::CallToolStream>, Status> {
         let context = call_context(request.metadata());
-        let mut upstream = request.into_inner();
-        let start = match upstream.message().await? {
-            Some(v1::CallToolUp {
-                message: Some(call_tool_up::Message::Start(start)),
-            }) => start,
-            _ => {
-                return Err(Status::invalid_argument(
-                    "the first message of CallTool must be `start`",
-                ));
-            }
-        };
-        let answers = upstream
-            .filter_map(|message| async move {
-                match message {
-                    Ok(v1::CallToolUp {
-                        message: Some(call_tool_up::Message::ClientResponse(answer)),
-                    }) => Some(answer),
-                    _ => None,
-                }
-            })
-            .boxed();
         let events = self
             .host
-            .call(context, start, answers)
+            .call(context, request.into_inner())
             .await
             .map_err(to_status)?;
         Ok(Response::new(
             events.map(|event| event.map_err(to_status)).boxed(),
         ))
+    }
+
+    async fn answer_client(
+        &self,
+        request: Request<v1::ClientAnswer>,
+    ) -> Result<Response<v1::ClientAnswerAck>, Status> {
+        let delivered = self
+            .host
+            .answer(request.into_inner())
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(v1::ClientAnswerAck { delivered }))
     }
 
     async fn read_resource(

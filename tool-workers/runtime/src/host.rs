@@ -2,17 +2,15 @@
 //! client-request plumbing and metrics.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
-use futures_util::stream::BoxStream;
 use futures_util::{FutureExt, StreamExt};
 use octomesh_proto::v1::{self, call_tool_down::Event};
 use octomesh_proto::{BoxCallStream, CallContext, HostError, ToolHost};
 use tokio::sync::mpsc;
 
 use crate::registry::Registry;
-use crate::scope::PendingClientRequests;
 use crate::{CallScope, ToolError};
 
 /// How many events a call may queue before the tool waits for the gateway to read them.
@@ -47,23 +45,33 @@ impl<Ctx: Send + Sync + 'static> ToolHost for Registry<Ctx> {
     fn call(
         &self,
         context: CallContext,
-        start: v1::CallStart,
-        upstream: BoxStream<'static, v1::ClientResponse>,
+        request: v1::CallToolRequest,
     ) -> futures_util::future::BoxFuture<'_, Result<BoxCallStream, HostError>> {
-        let stream = match self.index.get(start.name.as_str()) {
-            Some(&tool_idx) => self.run(tool_idx, context, start.arguments_json, upstream),
+        let stream = match self.index.get(request.name.as_str()) {
+            Some(&tool_idx) => self.run(tool_idx, context, request.arguments_json, request.call_id),
             None => {
                 let failure = v1::ToolFailure {
                     code: v1::ErrorCode::UnknownTool as i32,
                     message: format!(
                         "Unknown tool `{}` in family `{}`. Call tools/list to see the tools.",
-                        start.name, self.family
+                        request.name, self.family
                     ),
                 };
                 futures_util::stream::once(async move { Ok(event(Event::Error(failure))) }).boxed()
             }
         };
         async move { Ok(stream) }.boxed()
+    }
+
+    fn answer(
+        &self,
+        answer: v1::ClientAnswer,
+    ) -> futures_util::future::BoxFuture<'_, Result<bool, HostError>> {
+        let delivered = match answer.response {
+            Some(response) => self.calls.deliver(&answer.call_id, response),
+            None => false,
+        };
+        async move { Ok(delivered) }.boxed()
     }
 
     fn read_resource(
@@ -137,7 +145,7 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
         tool_idx: usize,
         context: CallContext,
         arguments_json: Vec<u8>,
-        mut upstream: BoxStream<'static, v1::ClientResponse>,
+        call_id: String,
     ) -> BoxCallStream {
         let entry = &self.tools[tool_idx];
         let tool_name = entry.name;
@@ -146,8 +154,7 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
             None => entry.timeout,
         };
         let (events_tx, mut events_rx) = mpsc::channel(EVENT_BUFFER);
-        let pending: PendingClientRequests = Arc::new(Mutex::new(HashMap::new()));
-        let scope = CallScope::new(context, events_tx, Arc::clone(&pending));
+        let scope = CallScope::new(context, events_tx, call_id, Arc::clone(&self.calls));
         let tool_future = (entry.call)(Arc::clone(&self.ctx), arguments_json, scope);
         let metrics = Arc::clone(&self.metrics);
 
@@ -156,23 +163,10 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
             let mut unfinished = Unfinished { metrics: Arc::clone(&metrics), tool_name, started, finished: false };
             let tool_future = tokio::time::timeout(timeout, tool_future);
             tokio::pin!(tool_future);
-            let mut upstream_open = true;
             let outcome = loop {
                 tokio::select! {
                     biased;
                     Some(event) = events_rx.recv() => yield Ok(self::event(event)),
-                    answer = upstream.next(), if upstream_open => match answer {
-                        Some(answer) => {
-                            let waiter = pending
-                                .lock()
-                                .expect("pending-request map is never poisoned")
-                                .remove(&answer.id);
-                            if let Some(waiter) = waiter {
-                                let _ = waiter.send(answer);
-                            }
-                        }
-                        None => upstream_open = false,
-                    },
                     outcome = &mut tool_future => break outcome,
                 }
             };

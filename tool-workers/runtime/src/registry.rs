@@ -10,6 +10,7 @@ use octomesh_proto::v1;
 
 use crate::adapter;
 use crate::metrics::ToolMetrics;
+use crate::scope::CallTable;
 use crate::tool::{Risk, Tool, ToolOutput, ToolResultParts};
 use crate::{CallScope, ToolError};
 
@@ -58,6 +59,7 @@ pub struct Registry<Ctx> {
     pub(crate) resource_sources: Vec<Box<dyn ResourceSource<Ctx>>>,
     pub(crate) prompt_sources: Vec<Box<dyn PromptSource<Ctx>>>,
     pub(crate) metrics: Arc<ToolMetrics>,
+    pub(crate) calls: Arc<CallTable>,
 }
 
 impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
@@ -70,6 +72,7 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
             resource_sources: Vec::new(),
             prompt_sources: Vec::new(),
             metrics: Arc::new(ToolMetrics::default()),
+            calls: Arc::new(CallTable::default()),
         }
     }
 

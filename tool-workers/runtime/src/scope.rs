@@ -1,7 +1,7 @@
 //! [`CallScope`]: what a running tool can do besides computing its result.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use octomesh_proto::CallContext;
@@ -29,24 +29,60 @@ pub enum LogLevel {
 pub struct CallScope {
     context: CallContext,
     events: mpsc::Sender<Event>,
+    call_id: String,
+    calls: Arc<CallTable>,
     pending: PendingClientRequests,
+    registered: AtomicBool,
     next_request_id: AtomicU64,
 }
 
-/// Client requests waiting for an answer, by id. Shared with the loop that reads the upstream.
+/// Client requests of one call waiting for an answer, by id.
 pub(crate) type PendingClientRequests =
     Arc<Mutex<HashMap<u64, oneshot::Sender<v1::ClientResponse>>>>;
+
+/// The calls that are waiting for the client, by the gateway's call id. A call registers only when
+/// it first asks the client something, so ordinary calls never touch this table.
+#[derive(Default)]
+pub(crate) struct CallTable {
+    calls: Mutex<HashMap<String, PendingClientRequests>>,
+}
+
+impl CallTable {
+    /// Hands `answer` to the call that asked; false when no call is waiting for it.
+    pub(crate) fn deliver(&self, call_id: &str, answer: v1::ClientResponse) -> bool {
+        let pending = self
+            .calls
+            .lock()
+            .expect("call table is never poisoned")
+            .get(call_id)
+            .cloned();
+        let waiter = pending.and_then(|pending| {
+            pending
+                .lock()
+                .expect("pending-request map is never poisoned")
+                .remove(&answer.id)
+        });
+        match waiter {
+            Some(waiter) => waiter.send(answer).is_ok(),
+            None => false,
+        }
+    }
+}
 
 impl CallScope {
     pub(crate) fn new(
         context: CallContext,
         events: mpsc::Sender<Event>,
-        pending: PendingClientRequests,
+        call_id: String,
+        calls: Arc<CallTable>,
     ) -> Self {
         CallScope {
             context,
             events,
-            pending,
+            call_id,
+            calls,
+            pending: PendingClientRequests::default(),
+            registered: AtomicBool::new(false),
             next_request_id: AtomicU64::new(1),
         }
     }
@@ -97,6 +133,13 @@ impl CallScope {
         let id = self.next_request_id.fetch_add(1, Ordering::Relaxed);
         let params_json = serde_json::to_vec(&params)
             .map_err(|error| ToolError::Internal(format!("could not encode {method}: {error}")))?;
+        if !self.registered.swap(true, Ordering::Relaxed) {
+            self.calls
+                .calls
+                .lock()
+                .expect("call table is never poisoned")
+                .insert(self.call_id.clone(), Arc::clone(&self.pending));
+        }
         let (answer_tx, answer_rx) = oneshot::channel();
         self.pending
             .lock()
@@ -129,6 +172,18 @@ impl CallScope {
                 "the client's answer to `{method}` is not JSON: {error}"
             ))
         })
+    }
+}
+
+impl Drop for CallScope {
+    fn drop(&mut self) {
+        if self.registered.load(Ordering::Relaxed) {
+            self.calls
+                .calls
+                .lock()
+                .expect("call table is never poisoned")
+                .remove(&self.call_id);
+        }
     }
 }
 
