@@ -43,7 +43,7 @@ tools_list() { # name url
   hdrs=$(mktemp)
   curl -s -D "$hdrs" -o /dev/null -X POST "$url" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
     -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}'
-  sid=$(grep -i '^mcp-session-id:' "$hdrs" | awk '{print $2}' | tr -d '\r'); rm -f "$hdrs"
+  sid=$(grep -i '^mcp-session-id:' "$hdrs" | awk '{print $2}' | tr -d '\r' || true); rm -f "$hdrs"
   MCP_SESSION="$sid" MCP_PROTO=2025-11-25 MCP_BODY='{"jsonrpc":"2.0","id":__ID__,"method":"tools/list","params":{}}' MCP_EXPECT='"tools"' \
     wrk -t1 -c1 -d"${DUR}s" --timeout 10s -s "$HERE/mcp.lua" "$url" | grep '^RESULT' | sed "s/^/$name tools_list /" >> "$OUT/tools_list.txt"
 }

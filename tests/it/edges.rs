@@ -362,3 +362,28 @@ async fn health_and_readiness_answer() {
     assert_eq!(readyz.status(), 200);
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn http2_with_prior_knowledge_is_served_too() {
+    let stack = TestStack::fixtures().await;
+    let http2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let response = http2
+        .post(stack.url())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "h2", "version": "1"}}})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("mcp-session-id"));
+    stack.stop().await;
+}
