@@ -3,7 +3,8 @@
 # official Rust SDK's stateless echo server (shared/bench-peers/rmcp-echo), all measured by the same wrk script.
 #
 #   bash bench/run.sh            # ~3 min; results in bench/results/
-# Env: DUR (seconds per wrk run, default 10), STREAMS (open GET streams for the memory row, default 10000),
+# Env: ONLY (comma list of rows: octomesh-grpc,octomesh-inprocess,rmcp-stateless), DUR (seconds per wrk
+#      run, default 10), STREAMS (open GET streams for the memory row, default 10000),
 #      PEERS (path of shared/bench-peers, default ../shared/bench-peers beside the repo).
 # Loopback only. Needs wrk (installed with apt-get if missing) and a Rust toolchain.
 set -euo pipefail
@@ -33,6 +34,13 @@ if [ -d "$PEERS/rmcp-echo" ]; then
 else
   echo "!! $PEERS/rmcp-echo not found: the rmcp row is skipped"
 fi
+
+# Stop every server this script started, whatever happens.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+for port in 3101 3102 3103; do port_free "$port" || { echo "port $port is in use: stop what listens there first"; exit 2; }; done
+ONLY=${ONLY:-octomesh-grpc,octomesh-inprocess,rmcp-stateless}
+wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 not up"; return 1; }
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
@@ -69,11 +77,15 @@ run_octomesh() { # name port extra-args...
   kill "$pid"; wait "$pid" 2>/dev/null || true; sleep 1
 }
 
-echo "== octomesh-mcp: gateway -> gRPC -> worker"
-run_octomesh octomesh-grpc 3101
-echo "== octomesh-mcp: in-process (no hop)"
-run_octomesh octomesh-inprocess 3102 --in-process
-if [ -n "$RMCP" ]; then
+if wanted octomesh-grpc; then
+  echo "== octomesh-mcp: gateway -> gRPC -> worker"
+  run_octomesh octomesh-grpc 3101
+fi
+if wanted octomesh-inprocess; then
+  echo "== octomesh-mcp: in-process (no hop)"
+  run_octomesh octomesh-inprocess 3102 --in-process
+fi
+if [ -n "$RMCP" ] && wanted rmcp-stateless; then
   echo "== rmcp-echo stateless (official Rust SDK)"
   "$RMCP" 3103 stateless >"$OUT/rmcp.server.log" 2>&1 &
   pid=$!; wait_port 3103; sleep 1

@@ -1,7 +1,6 @@
 //! The command line: every flag has an environment variable, parsed once here.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -86,9 +85,6 @@ pub struct UpArgs {
     /// runs each family as a real gRPC worker on a loopback port).
     #[arg(long)]
     pub in_process: bool,
-    /// Data directory (used by the embedded platform).
-    #[arg(long, env = "OCTOMESH_DATA_DIR", default_value = ".octomesh")]
-    pub data_dir: PathBuf,
     #[command(flatten)]
     pub gateway: GatewayOptions,
 }

@@ -4,32 +4,52 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use octomesh_proto::conv::grpc_to_error_code;
 use octomesh_proto::v1;
 use octomesh_proto::v1::tool_worker_client::ToolWorkerClient;
 use octomesh_proto::{BoxCallStream, CallContext, HostError, ToolHost, meta};
 use tonic::metadata::{MetadataMap, MetadataValue};
-use tonic::transport::{Channel, Endpoint};
+
+/// HTTP/2 (prior knowledge) to workers. hyper's client multiplexes calls on one connection per
+/// worker and reconnects after failures; unlike tonic's `Channel` it puts no queue and task
+/// between a call and the connection, which costs a hop on every call.
+type HttpClient = Client<HttpConnector, tonic::body::Body>;
 
 /// One worker endpoint, e.g. `http://10.0.0.7:50051`.
 #[derive(Clone)]
 pub(crate) struct GrpcHost {
     url: String,
-    channel: Channel,
+    origin: http::Uri,
+    http: HttpClient,
 }
 
 impl GrpcHost {
-    /// A lazily connected channel to `url`; connecting happens on first use and after failures.
+    /// A lazily connected client of `url`; connecting happens on first use and after failures.
     pub(crate) fn new(url: &str) -> Result<GrpcHost, String> {
-        let endpoint = Endpoint::from_shared(url.to_owned())
-            .map_err(|error| format!("`{url}` is not a valid worker URL: {error}"))?
-            .tcp_nodelay(true)
-            .connect_timeout(Duration::from_secs(2))
+        let origin: http::Uri = url
+            .parse()
+            .map_err(|error| format!("`{url}` is not a valid worker URL: {error}"))?;
+        if origin.scheme_str() != Some("http") || origin.authority().is_none() {
+            return Err(format!(
+                "`{url}` is not a worker URL: use http://HOST:PORT (workers speak gRPC over h2c)"
+            ));
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(Duration::from_secs(2)));
+        let http = Client::builder(TokioExecutor::new())
+            .http2_only(true)
+            .timer(TokioTimer::new())
             .http2_keep_alive_interval(Duration::from_secs(30))
-            .keep_alive_while_idle(true);
+            .http2_keep_alive_while_idle(true)
+            .build(connector);
         Ok(GrpcHost {
             url: url.to_owned(),
-            channel: endpoint.connect_lazy(),
+            origin,
+            http,
         })
     }
 
@@ -37,8 +57,9 @@ impl GrpcHost {
         &self.url
     }
 
-    fn client(&self) -> ToolWorkerClient<Channel> {
-        ToolWorkerClient::new(self.channel.clone()).max_decoding_message_size(64 * 1024 * 1024)
+    fn client(&self) -> ToolWorkerClient<HttpClient> {
+        ToolWorkerClient::with_origin(self.http.clone(), self.origin.clone())
+            .max_decoding_message_size(64 * 1024 * 1024)
     }
 }
 
