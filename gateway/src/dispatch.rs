@@ -88,27 +88,24 @@ pub(crate) fn call(
             let mut events = match opened {
                 Ok(events) => events,
                 Err(HostError::Unavailable(problem)) => {
+                    // Nothing ran: any call may move to the next endpoint.
                     endpoint.mark_unhealthy();
                     last_problem = problem;
                     continue 'attempts;
-                }
-                Err(HostError::Broken(problem)) => {
-                    endpoint.mark_unhealthy();
-                    last_problem = problem;
-                    if idempotent {
-                        continue 'attempts;
-                    }
-                    yield broken(&pool.family, &start.name, &last_problem);
-                    return;
                 }
                 Err(HostError::Status { code, message }) => {
                     yield CallEvent::Failure { code, message };
                     return;
                 }
+                // Broke off while opening: handled below like a break mid-call.
+                Err(broken) => futures_util::stream::iter([Err(broken)]).boxed(),
             };
-            loop {
-                match events.next().await {
-                    Some(Ok(v1::CallToolDown { event: Some(event) })) => match event {
+            let problem = loop {
+                let next = events.next().await.unwrap_or_else(|| {
+                    Err(HostError::Broken(format!("worker {} ended the call without a result", endpoint.name)))
+                });
+                match next {
+                    Ok(v1::CallToolDown { event: Some(event) }) => match event {
                         Event::Progress(progress) => yield CallEvent::Progress(progress),
                         Event::Log(log) => yield CallEvent::Log(log),
                         Event::Release(release) => yield CallEvent::Release {
@@ -133,31 +130,22 @@ pub(crate) fn call(
                             return;
                         }
                     },
-                    Some(Ok(v1::CallToolDown { event: None })) => continue,
-                    Some(Err(HostError::Status { code, message })) => {
+                    Ok(v1::CallToolDown { event: None }) => continue,
+                    Err(HostError::Status { code, message }) => {
                         yield CallEvent::Failure { code, message };
                         return;
                     }
-                    Some(Err(HostError::Unavailable(problem) | HostError::Broken(problem))) => {
-                        endpoint.mark_unhealthy();
-                        last_problem = problem;
-                        if idempotent {
-                            continue 'attempts;
-                        }
-                        yield broken(&pool.family, &start.name, &last_problem);
-                        return;
-                    }
-                    None => {
-                        endpoint.mark_unhealthy();
-                        last_problem = format!("worker {} ended the call without a result", endpoint.name);
-                        if idempotent {
-                            continue 'attempts;
-                        }
-                        yield broken(&pool.family, &start.name, &last_problem);
-                        return;
-                    }
+                    Err(HostError::Unavailable(problem) | HostError::Broken(problem)) => break problem,
                 }
+            };
+            // The worker went away mid-call: it may have done part of the work.
+            endpoint.mark_unhealthy();
+            last_problem = problem;
+            if idempotent {
+                continue 'attempts;
             }
+            yield broken(&pool.family, &start.name, &last_problem);
+            return;
         }
     };
     stream.boxed()

@@ -78,21 +78,12 @@ async fn a_dropped_connection_loses_nothing() {
     let mut client = stack.client();
     client.initialize().await;
     let response = client
-        .http
-        .post(&client.url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-session-id", client.session.clone().unwrap())
-        .header("mcp-protocol-version", "2025-11-25")
-        .body(
-            json!({"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {
+        .post_streaming(
+            &json!({"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {
                 "name": "test_slow_operation", "arguments": {"millis": 600, "step_millis": 100},
-                "_meta": {"progressToken": "t"}}})
-            .to_string(),
+                "_meta": {"progressToken": "t"}}}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     let mut body = response.bytes_stream();
     let priming = body.next().await.unwrap().unwrap();
     let priming_id = first_event_id(&String::from_utf8_lossy(&priming));

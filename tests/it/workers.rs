@@ -114,21 +114,12 @@ async fn notifications_cancelled_cancels_the_call_on_the_worker() {
     let client = initialized(&stack).await;
     let request_id = 4242;
     let response = client
-        .http
-        .post(&client.url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-session-id", client.session.clone().unwrap())
-        .header("mcp-protocol-version", "2025-11-25")
-        .body(
-            json!({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {
+        .post_streaming(
+            &json!({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {
                 "name": "test_slow_operation", "arguments": {"millis": 20000, "step_millis": 50},
-                "_meta": {"progressToken": "slow"}}})
-            .to_string(),
+                "_meta": {"progressToken": "slow"}}}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let mut body = response.bytes_stream();
     // The stream opens with a priming event (resumability), then progress.

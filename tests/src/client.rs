@@ -99,6 +99,20 @@ impl McpClient {
         read(response).await
     }
 
+    /// POSTs `message` in the session and returns the response unread (to read SSE as it comes).
+    pub async fn post_streaming(&self, message: &Value) -> reqwest::Response {
+        self.http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-session-id", self.session.clone().expect("a session"))
+            .header("mcp-protocol-version", &self.protocol_version)
+            .body(message.to_string())
+            .send()
+            .await
+            .expect("the gateway answers")
+    }
+
     pub async fn post(&self, message: &Value) -> Reply {
         self.post_raw(message.to_string(), &[]).await
     }

@@ -195,14 +195,26 @@ fn relay(
     stream.boxed()
 }
 
-/// The MCP `CallToolResult` from the worker's parts, without re-parsing the JSON.
-fn tool_result(result: &v1::ToolResult) -> Value {
-    let content: Value = serde_json::from_slice(&result.content_json).unwrap_or(json!([]));
-    let mut value = json!({"content": content, "isError": result.is_error});
-    if !result.structured_json.is_empty()
-        && let Ok(structured) = serde_json::from_slice::<Value>(&result.structured_json)
-    {
-        value["structuredContent"] = structured;
+/// The MCP `CallToolResult` from the worker's parts: the worker's JSON is checked, not rebuilt.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolResultJson<'a> {
+    content: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structured_content: Option<&'a RawValue>,
+    is_error: bool,
+}
+
+fn tool_result(result: &v1::ToolResult) -> ToolResultJson<'_> {
+    let empty: &RawValue = serde_json::from_str("[]").expect("a literal parses");
+    ToolResultJson {
+        content: raw_json(&result.content_json).unwrap_or(empty),
+        structured_content: raw_json(&result.structured_json),
+        is_error: result.is_error,
     }
-    value
+}
+
+/// `bytes` as JSON text, if it is valid JSON.
+fn raw_json(bytes: &[u8]) -> Option<&RawValue> {
+    serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
 }
