@@ -3,7 +3,7 @@
 # official Rust SDK's stateless echo server (shared/bench-peers/rmcp-echo), all measured by the same wrk script.
 #
 #   bash bench/run.sh            # ~3 min; results in bench/results/
-# Env: ONLY (comma list of rows: octomesh-grpc,octomesh-inprocess,rmcp-stateless), DUR (seconds per wrk
+# Env: ONLY (comma list of rows: octomesh-grpc,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless), DUR (seconds per wrk
 #      run, default 10), STREAMS (open GET streams for the memory row, default 10000),
 #      PEERS (path of shared/bench-peers, default ../shared/bench-peers beside the repo).
 # Loopback only. Needs wrk (installed with apt-get if missing) and a Rust toolchain.
@@ -38,8 +38,8 @@ fi
 # Stop every server this script started, whatever happens.
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
-for port in 3101 3102 3103; do port_free "$port" || { echo "port $port is in use: stop what listens there first"; exit 2; }; done
-ONLY=${ONLY:-octomesh-grpc,octomesh-inprocess,rmcp-stateless}
+for port in 3101 3102 3103 3104; do port_free "$port" || { echo "port $port is in use: stop what listens there first"; exit 2; }; done
+ONLY=${ONLY:-octomesh-grpc,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless}
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 not up"; return 1; }
@@ -78,8 +78,12 @@ run_octomesh() { # name port extra-args...
 }
 
 if wanted octomesh-grpc; then
-  echo "== octomesh-mcp: gateway -> gRPC -> worker"
+  echo "== octomesh-mcp: gateway -> gRPC -> worker (up's default: private Unix socket)"
   run_octomesh octomesh-grpc 3101
+fi
+if wanted octomesh-grpc-tcp; then
+  echo "== octomesh-mcp: gateway -> gRPC over loopback TCP -> worker"
+  run_octomesh octomesh-grpc-tcp 3104 --worker-transport tcp
 fi
 if wanted octomesh-inprocess; then
   echo "== octomesh-mcp: in-process (no hop)"

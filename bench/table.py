@@ -31,7 +31,7 @@ def ratio(v, r):
 
 print("| server | tools/call c=1 p50 / p99 ms | tools/call c=32 calls/s | initialize c=32 /s | tools/list c=1 p50 ms | RSS idle |")
 print("|---|---|---:|---:|---:|---:|")
-for name in ["octomesh-grpc", "octomesh-inprocess", "rmcp-stateless"]:
+for name in ["octomesh-grpc", "octomesh-grpc-tcp", "octomesh-inprocess", "rmcp-stateless"]:
     r = rows.get(name)
     if not r:
         continue

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use octomesh_proto::address::WorkerAddress;
 
 /// OctoMesh MCP server: AI assistants' reach over the OctoMesh industrial data platform.
 #[derive(Debug, Parser)]
@@ -13,6 +14,12 @@ pub struct Cli {
     pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WorkerTransport {
+    Unix,
+    Tcp,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -82,9 +89,13 @@ pub struct UpArgs {
     #[arg(long, env = "OCTOMESH_FIXTURES")]
     pub fixtures: bool,
     /// Serve workers inside the gateway process with no gRPC hop (for comparison; the default
-    /// runs each family as a real gRPC worker on a loopback port).
+    /// runs each family as a real gRPC worker).
     #[arg(long)]
     pub in_process: bool,
+    /// How the gateway reaches its workers: a private Unix socket (only this user can connect), or
+    /// a loopback TCP port.
+    #[arg(long, env = "OCTOMESH_WORKER_TRANSPORT", value_enum, default_value_t = WorkerTransport::Unix)]
+    pub worker_transport: WorkerTransport,
     #[command(flatten)]
     pub gateway: GatewayOptions,
 }
@@ -111,11 +122,12 @@ pub struct WorkerArgs {
     /// The tool family to serve.
     #[arg(long, env = "OCTOMESH_FAMILY")]
     pub family: String,
-    /// Where the gRPC server listens.
+    /// Where the gRPC server listens: IP:PORT or unix:/PATH.
     #[arg(
         long,
         env = "OCTOMESH_WORKER_LISTEN",
-        default_value = "127.0.0.1:50051"
+        default_value = "127.0.0.1:50051",
+        value_parser = WorkerAddress::parse
     )]
-    pub listen: SocketAddr,
+    pub listen: WorkerAddress,
 }

@@ -1,26 +1,29 @@
 //! Starting the roles: a worker, a gateway, or the whole stack on one machine.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use octomesh_gateway::{Gateway, GatewayConfig, SessionKey};
 use octomesh_proto::ToolHost;
+use octomesh_proto::address::WorkerAddress;
+use octomesh_worker_runtime::grpc::WorkerListener;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::cli::{GatewayArgs, GatewayOptions, UpArgs, WorkerArgs};
+use crate::cli::{GatewayArgs, GatewayOptions, UpArgs, WorkerArgs, WorkerTransport};
 use crate::families;
 
 /// `octomesh-mcp worker`.
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let host = families::host(&args.family)?;
-    let listener = TcpListener::bind(args.listen)
+    let listener = WorkerListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    tracing::info!(family = %args.family, listen = %listener.local_addr()?, "Worker serving.");
+    tracing::info!(family = %args.family, listen = %listener.address()?, "Worker serving.");
     octomesh_worker_runtime::grpc::serve(host, listener, crate::signal::shutdown()).await?;
     Ok(())
 }
@@ -45,6 +48,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         listen: args.listen,
         families: families.clone(),
         in_process: args.in_process,
+        worker_transport: args.worker_transport,
         gateway: gateway_config(args.listen, &args.gateway)?,
     })
     .await?;
@@ -108,6 +112,8 @@ pub struct StackOptions {
     pub families: Vec<&'static str>,
     /// Serve families in the gateway's process with no gRPC hop.
     pub in_process: bool,
+    /// How the gateway reaches the workers.
+    pub worker_transport: WorkerTransport,
     pub gateway: GatewayConfig,
 }
 
@@ -116,7 +122,9 @@ pub struct Stack {
     /// Where the gateway listens.
     pub address: SocketAddr,
     /// Where each worker listens (empty when in-process).
-    pub worker_addresses: Vec<SocketAddr>,
+    pub worker_addresses: Vec<WorkerAddress>,
+    /// The private directory of the workers' Unix sockets, removed on stop.
+    socket_dir: Option<PathBuf>,
     gateway: Gateway,
     stop_gateway: watch::Sender<bool>,
     stop_workers: watch::Sender<bool>,
@@ -133,16 +141,28 @@ impl Stack {
         let mut in_process: Vec<Arc<dyn ToolHost>> = Vec::new();
         let mut worker_addresses = Vec::new();
         let mut worker_tasks = Vec::new();
+        let socket_dir = match options.worker_transport {
+            WorkerTransport::Unix if !options.in_process && !options.families.is_empty() => {
+                Some(private_socket_dir()?)
+            }
+            _ => None,
+        };
         for family in &options.families {
             let host = families::host(family)?;
             if options.in_process {
                 in_process.push(host);
                 continue;
             }
-            let listener = TcpListener::bind("127.0.0.1:0").await?;
-            let address = listener.local_addr()?;
+            let bind_address = match &socket_dir {
+                Some(dir) => WorkerAddress::Unix(dir.join(format!("{family}.sock"))),
+                None => {
+                    WorkerAddress::Tcp("127.0.0.1:0".parse().expect("a literal address parses"))
+                }
+            };
+            let listener = WorkerListener::bind(&bind_address).await?;
+            let address = listener.address()?;
+            config.worker_urls.push(address.to_string());
             worker_addresses.push(address);
-            config.worker_urls.push(format!("http://{address}"));
             let mut stop_rx = workers_rx.clone();
             worker_tasks.push(tokio::spawn(async move {
                 let shutdown = async move {
@@ -175,6 +195,7 @@ impl Stack {
         Ok(Stack {
             address,
             worker_addresses,
+            socket_dir,
             gateway,
             stop_gateway,
             stop_workers,
@@ -199,6 +220,25 @@ impl Stack {
         for task in self.worker_tasks {
             let _ = tokio::time::timeout(drain, task).await;
         }
+        if let Some(dir) = self.socket_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         Ok(())
     }
+}
+
+/// A fresh directory only this user may enter, for the workers' sockets.
+fn private_socket_dir() -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut random = [0u8; 6];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut urandom| std::io::Read::read_exact(&mut urandom, &mut random))
+        .context("cannot read /dev/urandom")?;
+    let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
+    let dir = std::env::temp_dir().join(format!("octomesh-mcp-{}-{suffix}", std::process::id()));
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }

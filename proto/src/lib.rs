@@ -9,6 +9,7 @@
 //!
 //! It knows nothing of MCP framing, JSON-RPC or HTTP.
 
+pub mod address;
 pub mod conv;
 pub mod host;
 pub mod meta;

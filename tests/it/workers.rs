@@ -198,3 +198,23 @@ async fn shutdown_drains_calls_in_flight() {
     // After shutdown nothing listens.
     assert!(reqwest::Client::new().post(url).send().await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_reaches_its_workers_over_a_private_unix_socket_it_removes_on_stop() {
+    use std::os::unix::fs::PermissionsExt;
+    let stack = TestStack::fixtures().await;
+    let octomesh_proto::address::WorkerAddress::Unix(socket) = &stack.stack.worker_addresses[0]
+    else {
+        panic!("up's default worker transport is a Unix socket");
+    };
+    let dir = socket.parent().unwrap().to_path_buf();
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "only this user may reach the workers");
+    let client = initialized(&stack).await;
+    assert_eq!(
+        first_text(&client.call_tool("echo", json!({"message": "uds"})).await),
+        "Echo: uds"
+    );
+    stack.stop().await;
+    assert!(!dir.exists(), "the socket directory is removed on stop");
+}

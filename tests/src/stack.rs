@@ -46,6 +46,7 @@ impl TestStack {
             listen,
             families,
             in_process: false,
+            worker_transport: octomesh_mcp::cli::WorkerTransport::Unix,
             gateway,
         })
         .await

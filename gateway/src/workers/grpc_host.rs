@@ -6,6 +6,10 @@ use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use octomesh_proto::address::WorkerAddress;
+use std::sync::Arc;
+
+use crate::workers::connector::WorkerConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use octomesh_proto::conv::grpc_to_error_code;
 use octomesh_proto::v1;
@@ -16,7 +20,7 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 /// HTTP/2 (prior knowledge) to workers. hyper's client multiplexes calls on one connection per
 /// worker and reconnects after failures; unlike tonic's `Channel` it puts no queue and task
 /// between a call and the connection, which costs a hop on every call.
-type HttpClient = Client<HttpConnector, tonic::body::Body>;
+type HttpClient = Client<WorkerConnector, tonic::body::Body>;
 
 /// One worker endpoint, e.g. `http://10.0.0.7:50051`.
 #[derive(Clone)]
@@ -27,19 +31,30 @@ pub(crate) struct GrpcHost {
 }
 
 impl GrpcHost {
-    /// A lazily connected client of `url`; connecting happens on first use and after failures.
+    /// A lazily connected client of `url` (`http://HOST:PORT` or `unix:/PATH`); connecting happens
+    /// on first use and after failures.
     pub(crate) fn new(url: &str) -> Result<GrpcHost, String> {
-        let origin: http::Uri = url
-            .parse()
-            .map_err(|error| format!("`{url}` is not a valid worker URL: {error}"))?;
-        if origin.scheme_str() != Some("http") || origin.authority().is_none() {
-            return Err(format!(
-                "`{url}` is not a worker URL: use http://HOST:PORT (workers speak gRPC over h2c)"
-            ));
-        }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(2)));
+        let (origin, connector) = if url.starts_with("unix:") {
+            let WorkerAddress::Unix(path) = WorkerAddress::parse(url)? else {
+                unreachable!("a unix: address parses as a Unix socket")
+            };
+            // Any authority will do: the connector ignores it.
+            let origin = http::Uri::from_static("http://worker.local");
+            (origin, WorkerConnector::Unix(Arc::from(path.as_path())))
+        } else {
+            let origin: http::Uri = url
+                .parse()
+                .map_err(|error| format!("`{url}` is not a valid worker URL: {error}"))?;
+            if origin.scheme_str() != Some("http") || origin.authority().is_none() {
+                return Err(format!(
+                    "`{url}` is not a worker URL: use http://HOST:PORT or unix:/PATH (workers speak gRPC over h2c)"
+                ));
+            }
+            let mut connector = HttpConnector::new();
+            connector.set_nodelay(true);
+            connector.set_connect_timeout(Some(Duration::from_secs(2)));
+            (origin, WorkerConnector::Tcp(connector))
+        };
         let http = Client::builder(TokioExecutor::new())
             .http2_only(true)
             .timer(TokioTimer::new())

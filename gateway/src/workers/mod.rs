@@ -3,6 +3,7 @@
 //! Endpoints are configured by URL (remote workers) or handed over as in-process hosts. Their family
 //! and tools are learned from `ListTools`, which also serves as the periodic health probe.
 
+pub(crate) mod connector;
 pub(crate) mod grpc_host;
 
 use std::sync::Arc;

@@ -6,21 +6,67 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
+use octomesh_proto::address::WorkerAddress;
 use octomesh_proto::conv::error_code_to_grpc;
 use octomesh_proto::v1;
 use octomesh_proto::v1::tool_worker_server::{ToolWorker, ToolWorkerServer};
 use octomesh_proto::{CallContext, HostError, ToolHost, meta};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UnixListener};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
 /// The gRPC service name reported healthy by `grpc.health.v1`.
 pub const SERVICE_NAME: &str = "octomesh.mcp.worker.v1.ToolWorker";
 
+/// A bound worker socket: TCP, or a Unix socket for same-host gateways.
+pub enum WorkerListener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+impl WorkerListener {
+    /// Binds `address`. A Unix socket file left by an earlier run is replaced; its directory must exist.
+    pub async fn bind(address: &WorkerAddress) -> std::io::Result<WorkerListener> {
+        match address {
+            WorkerAddress::Tcp(address) => {
+                TcpListener::bind(address).await.map(WorkerListener::Tcp)
+            }
+            WorkerAddress::Unix(path) => {
+                match std::fs::remove_file(path) {
+                    Ok(()) => {}
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
+                UnixListener::bind(path).map(WorkerListener::Unix)
+            }
+        }
+    }
+
+    /// Where it listens, in the form the gateway's `--worker` takes.
+    pub fn address(&self) -> std::io::Result<WorkerAddress> {
+        match self {
+            WorkerListener::Tcp(listener) => listener.local_addr().map(WorkerAddress::Tcp),
+            WorkerListener::Unix(listener) => {
+                let address = listener.local_addr()?;
+                let path = address
+                    .as_pathname()
+                    .ok_or_else(|| std::io::Error::other("the Unix socket has no path"))?;
+                Ok(WorkerAddress::Unix(path.to_path_buf()))
+            }
+        }
+    }
+}
+
+impl From<TcpListener> for WorkerListener {
+    fn from(listener: TcpListener) -> WorkerListener {
+        WorkerListener::Tcp(listener)
+    }
+}
+
 /// Serves `host` on `listener` until `shutdown` resolves, then drains calls in flight.
 pub async fn serve(
     host: Arc<dyn ToolHost>,
-    listener: TcpListener,
+    listener: impl Into<WorkerListener>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -30,18 +76,29 @@ pub async fn serve(
     health_reporter
         .set_service_status("", tonic_health::ServingStatus::Serving)
         .await;
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener).map(|stream| {
-        stream.inspect(|stream| {
-            // A missing TCP_NODELAY costs ~40 ms on small streamed messages.
-            let _ = stream.set_nodelay(true);
-        })
-    });
-    tonic::transport::Server::builder()
+    let router = tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .add_service(health_service)
-        .add_service(ToolWorkerServer::new(WorkerService { host }))
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await
+        .add_service(ToolWorkerServer::new(WorkerService { host }));
+    match listener.into() {
+        WorkerListener::Tcp(listener) => {
+            let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener).map(|stream| {
+                stream.inspect(|stream| {
+                    // A missing TCP_NODELAY costs ~40 ms on small streamed messages.
+                    let _ = stream.set_nodelay(true);
+                })
+            });
+            router
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await
+        }
+        WorkerListener::Unix(listener) => {
+            let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
+            router
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await
+        }
+    }
 }
 
 struct WorkerService {
