@@ -6,3 +6,4 @@
 //! their dependencies. The asset repository, identity and stream data follow (issues 3–5).
 
 pub mod ck;
+pub mod rt;

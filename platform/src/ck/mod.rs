@@ -13,4 +13,4 @@ pub mod source;
 pub mod version;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -21,11 +21,11 @@ const LIBRARIES: [&str; 10] = [
     "TestCkModel",
 ];
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/octomesh/ck")
 }
 
-fn installed_catalog() -> CkCatalog {
+pub(crate) fn installed_catalog() -> CkCatalog {
     let mut catalog = CkCatalog::new();
     for library in LIBRARIES {
         let model = load_dir(&fixtures().join(library))
