@@ -7,3 +7,4 @@
 
 pub mod ck;
 pub mod rt;
+pub mod store;

@@ -52,21 +52,73 @@ impl fmt::Display for LoadErrors {
 
 impl std::error::Error for LoadErrors {}
 
+/// A library's files in memory: paths relative to the library root, and their text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LibraryFiles {
+    /// Where the files came from, for messages (a folder, or an upload's name).
+    pub root: PathBuf,
+    pub files: BTreeMap<PathBuf, String>,
+}
+
+impl LibraryFiles {
+    /// Reads `ckModel.*` and every element file of a library folder.
+    pub fn read_dir(dir: &Path) -> Result<LibraryFiles, LoadErrors> {
+        let mut library = LibraryFiles {
+            root: dir.to_path_buf(),
+            files: BTreeMap::new(),
+        };
+        let mut errors = Vec::new();
+        let mut paths: Vec<PathBuf> = ["ckModel.yaml", "ckModel.yml", "ckModel.json"]
+            .iter()
+            .map(|name| dir.join(name))
+            .filter(|path| path.is_file())
+            .take(1)
+            .collect();
+        for folder in ELEMENT_FOLDERS {
+            paths.extend(element_files(&dir.join(folder)));
+        }
+        for path in paths {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let relative = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+                    library.files.insert(relative, text);
+                }
+                Err(error) => errors.push(LoadError {
+                    file: path,
+                    element: None,
+                    message: format!("cannot read: {error}"),
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(library)
+        } else {
+            Err(LoadErrors(errors))
+        }
+    }
+}
+
 /// Loads the library in `dir`.
 pub fn load_dir(dir: &Path) -> Result<CkModel, LoadErrors> {
+    load(&LibraryFiles::read_dir(dir)?)
+}
+
+/// Loads a library from its files.
+pub fn load(library: &LibraryFiles) -> Result<CkModel, LoadErrors> {
     let mut loader = Loader::default();
-    let model_path = ["ckModel.yaml", "ckModel.yml", "ckModel.json"]
+    let header_path = ["ckModel.yaml", "ckModel.yml", "ckModel.json"]
         .iter()
-        .map(|name| dir.join(name))
-        .find(|path| path.is_file());
-    let Some(model_path) = model_path else {
+        .map(PathBuf::from)
+        .find(|path| library.files.contains_key(path));
+    let Some(header_path) = header_path else {
         return Err(LoadErrors(vec![LoadError {
-            file: dir.to_path_buf(),
+            file: library.root.clone(),
             element: None,
             message: "no ckModel.yaml: a CK library folder starts with it".into(),
         }]));
     };
-    let Some(header) = loader.parse::<ModelFile>(&model_path) else {
+    let model_path = library.root.join(&header_path);
+    let Some(header) = loader.parse::<ModelFile>(&model_path, &library.files[&header_path]) else {
         return Err(LoadErrors(loader.errors));
     };
     let Some(id) = ModelId::parse(&header.model_id) else {
@@ -101,8 +153,13 @@ pub fn load_dir(dir: &Path) -> Result<CkModel, LoadErrors> {
         this: model.id.name.clone(),
     };
     for folder in ELEMENT_FOLDERS {
-        for file in element_files(&dir.join(folder)) {
-            if let Some(elements) = loader.parse::<ElementsFile>(&file) {
+        let in_folder = library
+            .files
+            .iter()
+            .filter(|(path, _)| path.starts_with(folder));
+        for (path, text) in in_folder {
+            let file = library.root.join(path);
+            if let Some(elements) = loader.parse::<ElementsFile>(&file, text) {
                 loader.add(&mut model, &references, &file, elements);
             }
         }
@@ -203,16 +260,9 @@ impl Loader {
         });
     }
 
-    /// Reads and parses a YAML or JSON file (a UTF-8 byte-order mark is allowed, as upstream has them).
-    fn parse<T: serde::de::DeserializeOwned>(&mut self, path: &Path) -> Option<T> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) => {
-                self.error(path, None, format!("cannot read: {error}"));
-                return None;
-            }
-        };
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    /// Parses a YAML or JSON file (a UTF-8 byte-order mark is allowed, as upstream has them).
+    fn parse<T: serde::de::DeserializeOwned>(&mut self, path: &Path, text: &str) -> Option<T> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         match serde_yaml::from_str::<T>(text) {
             Ok(value) => Some(value),
             Err(error) => {

@@ -362,3 +362,42 @@ fn is_base64(text: &str) -> bool {
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'+' || byte == b'/')
 }
+
+impl AttributeValue {
+    /// The value as stored and returned: enums as their key, records as objects of fields.
+    pub fn to_json(&self) -> Value {
+        match self {
+            AttributeValue::String(text)
+            | AttributeValue::DateTime(text)
+            | AttributeValue::TimeSpan(text)
+            | AttributeValue::Binary(text)
+            | AttributeValue::BinaryLinked(text) => Value::String(text.clone()),
+            AttributeValue::Int(number) | AttributeValue::Enum(number) => Value::from(*number),
+            AttributeValue::Double(number) => Value::from(*number),
+            AttributeValue::Boolean(flag) => Value::Bool(*flag),
+            AttributeValue::StringArray(items) => Value::from(items.clone()),
+            AttributeValue::IntArray(items) => Value::from(items.clone()),
+            AttributeValue::Record(record) => record.to_json(),
+            AttributeValue::RecordArray(records) => {
+                Value::Array(records.iter().map(RecordValue::to_json).collect())
+            }
+            AttributeValue::GeospatialPoint {
+                latitude,
+                longitude,
+            } => {
+                serde_json::json!({"latitude": latitude, "longitude": longitude})
+            }
+        }
+    }
+}
+
+impl RecordValue {
+    pub fn to_json(&self) -> Value {
+        Value::Object(
+            self.fields
+                .iter()
+                .map(|(name, value)| (name.clone(), value.to_json()))
+                .collect(),
+        )
+    }
+}

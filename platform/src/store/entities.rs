@@ -1,0 +1,265 @@
+//! Entity writes and reads: validated against the catalog, optimistic locking on `rtVersion`,
+//! archive (soft) or erase (hard) deletes. Each write is one transaction.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde_json::{Map, Value};
+
+use super::clock::{new_rt_id, now_rfc3339};
+use super::error::StoreError;
+use super::tenant::Tenant;
+use crate::rt::entity::{EntityDraft, RtId, Strictness, validate};
+
+/// What a client gives to create an entity.
+#[derive(Debug, Clone)]
+pub struct EntityInput {
+    pub ck_type: String,
+    /// Chosen by the client, or generated.
+    pub rt_id: Option<String>,
+    pub well_known_name: Option<String>,
+    /// Attribute name (or id) → value.
+    pub attributes: Vec<(String, Value)>,
+    /// `(role, target rtId, target type)`.
+    pub associations: Vec<(String, String, String)>,
+}
+
+/// An entity as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEntity {
+    pub rt_id: String,
+    pub ck_type: String,
+    pub well_known_name: Option<String>,
+    pub version: u64,
+    pub created: String,
+    pub changed: String,
+    pub archived: bool,
+    pub attributes: Map<String, Value>,
+}
+
+/// How an entity is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteMode {
+    /// Kept, but hidden from queries unless archived entities are asked for.
+    Archive,
+    /// Gone, with its associations.
+    Erase,
+}
+
+const COLUMNS: &str =
+    "rt_id, ck_type, well_known_name, version, created, changed, archived, attributes";
+
+fn stored(row: &Row<'_>) -> rusqlite::Result<StoredEntity> {
+    let attributes: String = row.get(7)?;
+    Ok(StoredEntity {
+        rt_id: row.get(0)?,
+        ck_type: row.get(1)?,
+        well_known_name: row.get(2)?,
+        version: row.get::<_, i64>(3)? as u64,
+        created: row.get(4)?,
+        changed: row.get(5)?,
+        archived: row.get(6)?,
+        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
+    })
+}
+
+impl Tenant {
+    /// Creates an entity. Every required attribute must be given; nothing is written on failure.
+    pub fn create_entity(&self, input: EntityInput) -> Result<StoredEntity, StoreError> {
+        let rt_id = match &input.rt_id {
+            Some(text) => RtId::parse(text).map_err(|error| StoreError::Invalid(vec![error]))?,
+            None => new_rt_id(),
+        };
+        let draft = EntityDraft {
+            rt_id,
+            ck_type: input.ck_type,
+            well_known_name: input.well_known_name,
+            attributes: input.attributes,
+            associations: input.associations,
+        };
+        let entity =
+            validate(&self.catalog(), draft, Strictness::Create).map_err(StoreError::Invalid)?;
+        let attributes: Map<String, Value> = entity
+            .attributes
+            .iter()
+            .map(|(name, value)| (name.clone(), value.to_json()))
+            .collect();
+        let now = now_rfc3339();
+        let mut db = self.db();
+        let transaction = db.transaction()?;
+        let exists: bool = transaction
+            .query_row(
+                "SELECT 1 FROM entities WHERE rt_id = ?1",
+                [entity.rt_id.as_str()],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if exists {
+            return Err(StoreError::Invalid(vec![format!(
+                "an entity `{}` already exists",
+                entity.rt_id
+            )]));
+        }
+        transaction.execute(
+            "INSERT INTO entities (rt_id, ck_type, well_known_name, version, created, changed, archived, attributes)
+             VALUES (?1, ?2, ?3, 1, ?4, ?4, 0, ?5)",
+            params![
+                entity.rt_id.as_str(),
+                entity.ck_type.to_string(),
+                entity.well_known_name,
+                now,
+                Value::Object(attributes).to_string()
+            ],
+        )?;
+        for association in &entity.associations {
+            transaction.execute(
+                "INSERT OR IGNORE INTO associations (origin, role, target, target_type) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    entity.rt_id.as_str(),
+                    association.role.to_string(),
+                    association.target.as_str(),
+                    association.target_type.to_string()
+                ],
+            )?;
+        }
+        transaction.commit()?;
+        drop(db);
+        self.get_entity(entity.rt_id.as_str())?
+            .ok_or_else(|| StoreError::Db("the entity vanished after its write".into()))
+    }
+
+    /// One entity, archived or not.
+    pub fn get_entity(&self, rt_id: &str) -> Result<Option<StoredEntity>, StoreError> {
+        let rt_id = RtId::parse(rt_id).map_err(|error| StoreError::Invalid(vec![error]))?;
+        let db = self.db();
+        Ok(db
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM entities WHERE rt_id = ?1"),
+                [rt_id.as_str()],
+                stored,
+            )
+            .optional()?)
+    }
+
+    /// Changes attributes (a `null` value removes one). With `expected_version`, refuses with the
+    /// current version when the entity changed since it was read.
+    pub fn update_entity(
+        &self,
+        rt_id: &str,
+        expected_version: Option<u64>,
+        changes: Vec<(String, Value)>,
+    ) -> Result<StoredEntity, StoreError> {
+        let current = self
+            .get_entity(rt_id)?
+            .ok_or_else(|| StoreError::NotFound(rt_id.to_owned()))?;
+        check_version(&current, expected_version)?;
+        let draft = EntityDraft {
+            rt_id: RtId::parse(&current.rt_id).map_err(|error| StoreError::Invalid(vec![error]))?,
+            ck_type: current.ck_type.clone(),
+            well_known_name: current.well_known_name.clone(),
+            attributes: changes.clone(),
+            associations: Vec::new(),
+        };
+        let validated =
+            validate(&self.catalog(), draft, Strictness::Partial).map_err(StoreError::Invalid)?;
+        let mut attributes = current.attributes.clone();
+        for (key, value) in &changes {
+            if value.is_null() {
+                let name = self.attribute_name(&current.ck_type, key);
+                attributes.remove(&name);
+            }
+        }
+        for (name, value) in validated.attributes {
+            attributes.insert(name, value.to_json());
+        }
+        let mut db = self.db();
+        let transaction = db.transaction()?;
+        let updated = transaction.execute(
+            "UPDATE entities SET attributes = ?1, version = version + 1, changed = ?2 WHERE rt_id = ?3 AND version = ?4",
+            params![Value::Object(attributes).to_string(), now_rfc3339(), current.rt_id, current.version as i64],
+        )?;
+        if updated == 0 {
+            let latest: i64 = transaction.query_row(
+                "SELECT version FROM entities WHERE rt_id = ?1",
+                [&current.rt_id],
+                |row| row.get(0),
+            )?;
+            return Err(StoreError::Conflict {
+                rt_id: current.rt_id,
+                expected: current.version,
+                current: latest as u64,
+            });
+        }
+        transaction.commit()?;
+        drop(db);
+        self.get_entity(rt_id)?
+            .ok_or_else(|| StoreError::NotFound(rt_id.to_owned()))
+    }
+
+    /// Archives or erases an entity.
+    pub fn delete_entity(
+        &self,
+        rt_id: &str,
+        expected_version: Option<u64>,
+        mode: DeleteMode,
+    ) -> Result<(), StoreError> {
+        let current = self
+            .get_entity(rt_id)?
+            .ok_or_else(|| StoreError::NotFound(rt_id.to_owned()))?;
+        check_version(&current, expected_version)?;
+        let mut db = self.db();
+        let transaction = db.transaction()?;
+        match mode {
+            DeleteMode::Archive => {
+                transaction.execute(
+                    "UPDATE entities SET archived = 1, version = version + 1, changed = ?1 WHERE rt_id = ?2",
+                    params![now_rfc3339(), current.rt_id],
+                )?;
+            }
+            DeleteMode::Erase => {
+                transaction.execute(
+                    "DELETE FROM associations WHERE origin = ?1 OR target = ?1",
+                    [&current.rt_id],
+                )?;
+                transaction.execute("DELETE FROM entities WHERE rt_id = ?1", [&current.rt_id])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// How many entities the tenant holds (archived included).
+    pub fn count_entities(&self) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .db()
+            .query_row("SELECT COUNT(*) FROM entities", [], |row| row.get(0))?;
+        Ok(count as u64)
+    }
+
+    /// The attribute's name in the type for a name or an attribute id.
+    fn attribute_name(&self, ck_type: &str, key: &str) -> String {
+        let catalog = self.catalog();
+        let Some(type_id) = crate::ck::model::ElementId::parse(ck_type) else {
+            return key.to_owned();
+        };
+        catalog
+            .effective_attributes(&type_id)
+            .iter()
+            .find(|(usage, _)| {
+                usage.name == key
+                    || crate::ck::model::ElementId::parse(key).as_ref() == Some(&usage.attribute)
+            })
+            .map(|(usage, _)| usage.name.clone())
+            .unwrap_or_else(|| key.to_owned())
+    }
+}
+
+fn check_version(current: &StoredEntity, expected: Option<u64>) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != current.version => Err(StoreError::Conflict {
+            rt_id: current.rt_id.clone(),
+            expected,
+            current: current.version,
+        }),
+        _ => Ok(()),
+    }
+}

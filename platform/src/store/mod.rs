@@ -1,0 +1,123 @@
+//! Persistent tenants: one SQLite database per tenant under the data directory, holding the
+//! tenant's CK libraries (as their files, re-validated on open) and its runtime entities.
+//!
+//! Every change is one transaction: a refused import or entity write leaves nothing behind.
+
+mod clock;
+mod entities;
+mod error;
+mod tenant;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub use entities::{DeleteMode, EntityInput, StoredEntity};
+pub use error::StoreError;
+pub use tenant::Tenant;
+
+use crate::ck::load::LibraryFiles;
+
+/// The system tenant every installation has.
+pub const SYSTEM_TENANT: &str = "octosystem";
+
+/// The tenants of one data directory.
+pub struct Platform {
+    data_dir: PathBuf,
+    /// Libraries every new tenant gets (System and friends), in dependency order.
+    builtin: Vec<LibraryFiles>,
+    open: Mutex<HashMap<String, Arc<Tenant>>>,
+}
+
+impl Platform {
+    /// Opens (creating if needed) the data directory and the system tenant.
+    pub fn open(data_dir: &Path, builtin: Vec<LibraryFiles>) -> Result<Platform, StoreError> {
+        std::fs::create_dir_all(data_dir.join("tenants")).map_err(|error| {
+            StoreError::Io(format!("cannot create {}: {error}", data_dir.display()))
+        })?;
+        let platform = Platform {
+            data_dir: data_dir.to_path_buf(),
+            builtin,
+            open: Mutex::new(HashMap::new()),
+        };
+        if !platform.tenant_path(SYSTEM_TENANT).exists() {
+            platform.create_tenant(SYSTEM_TENANT)?;
+        }
+        Ok(platform)
+    }
+
+    fn tenant_path(&self, tenant_id: &str) -> PathBuf {
+        self.data_dir
+            .join("tenants")
+            .join(format!("{tenant_id}.sqlite"))
+    }
+
+    /// Creates a tenant with the built-in libraries installed.
+    pub fn create_tenant(&self, tenant_id: &str) -> Result<Arc<Tenant>, StoreError> {
+        validate_tenant_id(tenant_id)?;
+        let path = self.tenant_path(tenant_id);
+        if path.exists() {
+            return Err(StoreError::TenantExists(tenant_id.to_owned()));
+        }
+        let tenant = Tenant::create(tenant_id, &path, &self.builtin)?;
+        let tenant = Arc::new(tenant);
+        self.lock()
+            .insert(tenant_id.to_owned(), Arc::clone(&tenant));
+        Ok(tenant)
+    }
+
+    /// An existing tenant (opened on first use).
+    pub fn tenant(&self, tenant_id: &str) -> Result<Arc<Tenant>, StoreError> {
+        validate_tenant_id(tenant_id)?;
+        if let Some(tenant) = self.lock().get(tenant_id) {
+            return Ok(Arc::clone(tenant));
+        }
+        let path = self.tenant_path(tenant_id);
+        if !path.exists() {
+            return Err(StoreError::TenantNotFound(tenant_id.to_owned()));
+        }
+        let tenant = Arc::new(Tenant::open(tenant_id, &path)?);
+        let mut open = self.lock();
+        let tenant = open.entry(tenant_id.to_owned()).or_insert(tenant);
+        Ok(Arc::clone(tenant))
+    }
+
+    /// Every tenant id, sorted.
+    pub fn tenant_ids(&self) -> Result<Vec<String>, StoreError> {
+        let entries = std::fs::read_dir(self.data_dir.join("tenants"))
+            .map_err(|error| StoreError::Io(format!("cannot list tenants: {error}")))?;
+        let mut ids: Vec<String> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".sqlite").map(str::to_owned)
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Tenant>>> {
+        self.open
+            .lock()
+            .expect("the tenant table is never poisoned")
+    }
+}
+
+/// Tenant ids: 1–64 characters of lower-case letters, digits, `_` and `-`, starting with a letter.
+fn validate_tenant_id(tenant_id: &str) -> Result<(), StoreError> {
+    let valid = !tenant_id.is_empty()
+        && tenant_id.len() <= 64
+        && tenant_id.starts_with(|first: char| first.is_ascii_lowercase())
+        && tenant_id.bytes().all(|byte| {
+            byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_' || byte == b'-'
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidTenantId(tenant_id.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests;
