@@ -47,7 +47,7 @@ pub enum DeleteMode {
 const COLUMNS: &str =
     "rt_id, ck_type, well_known_name, version, created, changed, archived, attributes";
 
-fn stored(row: &Row<'_>) -> rusqlite::Result<StoredEntity> {
+pub(super) fn stored(row: &Row<'_>) -> rusqlite::Result<StoredEntity> {
     let attributes: String = row.get(7)?;
     Ok(StoredEntity {
         rt_id: row.get(0)?,

@@ -6,6 +6,7 @@
 mod clock;
 mod entities;
 mod error;
+mod query;
 mod tenant;
 
 use std::collections::HashMap;
@@ -14,6 +15,9 @@ use std::sync::{Arc, Mutex};
 
 pub use entities::{DeleteMode, EntityInput, StoredEntity};
 pub use error::StoreError;
+pub use query::{
+    EntityPage, EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, MAX_LIMIT, SortColumn,
+};
 pub use tenant::Tenant;
 
 use crate::ck::load::LibraryFiles;

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::error::StoreError;
 use crate::ck::catalog::CkCatalog;
 use crate::ck::load::{LibraryFiles, load};
+use crate::ck::model::{ElementId, IndexType};
 use crate::ck::version::ModelId;
 
 const SCHEMA: &str = "
@@ -66,6 +67,7 @@ impl Tenant {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
         )?;
         db.execute_batch(SCHEMA)?;
+        register_regexp(&db)?;
         let mut catalog = CkCatalog::new();
         {
             let mut statement =
@@ -105,6 +107,7 @@ impl Tenant {
              ON CONFLICT (name) DO UPDATE SET model_id = excluded.model_id, files = excluded.files",
             params![model_id.name, model_id.to_string(), order, encode_library(library)],
         )?;
+        create_declared_indexes(&db, &candidate)?;
         *catalog = candidate;
         Ok(model_id)
     }
@@ -161,4 +164,88 @@ fn decode_library(text: &str) -> Result<LibraryFiles, StoreError> {
         })
         .unwrap_or_default();
     Ok(LibraryFiles { root, files })
+}
+
+/// `regexp(pattern, text)` for the Regex filter operator; patterns are compiled once per statement.
+fn register_regexp(db: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    use rusqlite::types::ValueRef;
+    db.create_scalar_function(
+        "regexp",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let pattern = context.get_or_create_aux(
+                0,
+                |value| -> Result<regex_lite::Regex, Box<dyn std::error::Error + Send + Sync>> {
+                    Ok(regex_lite::Regex::new(value.as_str()?)?)
+                },
+            )?;
+            Ok(match context.get_raw(1) {
+                ValueRef::Text(text) => pattern.is_match(&String::from_utf8_lossy(text)),
+                _ => false,
+            })
+        },
+    )
+}
+
+/// The attribute paths a concrete type has declared indexes on (its own and inherited ones), that
+/// resolve to its attributes.
+pub(super) fn declared_index_paths(catalog: &CkCatalog, type_id: &ElementId) -> Vec<String> {
+    let effective = catalog.effective_attributes(type_id);
+    let mut paths = Vec::new();
+    for ancestor in catalog.ancestry(type_id) {
+        for index in &ancestor.indexes {
+            if !matches!(
+                index.index_type,
+                IndexType::Ascending | IndexType::Unique | IndexType::UniqueNotDeleted
+            ) {
+                continue;
+            }
+            for (field_paths, _weight) in &index.fields {
+                for path in field_paths {
+                    let first = path.split('.').next().unwrap_or_default();
+                    let known = effective.iter().any(|(usage, _)| usage.name == first);
+                    let safe = path
+                        .bytes()
+                        .all(|byte| byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'_');
+                    if known && safe && !paths.contains(path) {
+                        paths.push(path.clone());
+                    }
+                }
+            }
+        }
+    }
+    paths
+}
+
+/// The name of the index on `path` for entities of `type_id`.
+pub(super) fn declared_index_name(type_id: &ElementId, path: &str) -> String {
+    format!("ix_{type_id}_{path}").replace(['/', '.', '-'], "_")
+}
+
+/// Real indexes for the indexes CK types declare, one partial expression index per concrete type
+/// and path, so queries of that type can use it.
+fn create_declared_indexes(db: &Connection, catalog: &CkCatalog) -> Result<(), StoreError> {
+    for installed in catalog.models() {
+        for ck_type in installed
+            .model
+            .types
+            .values()
+            .filter(|ck_type| !ck_type.is_abstract)
+        {
+            for path in declared_index_paths(catalog, &ck_type.id) {
+                let json_path: String = path
+                    .split('.')
+                    .map(|segment| format!(".\"{segment}\""))
+                    .collect();
+                db.execute_batch(&format!(
+                    "CREATE INDEX IF NOT EXISTS \"{}\" ON entities (json_extract(attributes, '${json_path}')) WHERE ck_type = '{}';",
+                    declared_index_name(&ck_type.id, &path),
+                    ck_type.id.to_string().replace('\'', "''")
+                ))?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -174,3 +174,454 @@ fn a_restart_keeps_models_and_entities_and_tenants_never_see_each_other() {
         Err(StoreError::InvalidTenantId(_))
     ));
 }
+
+mod queries {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use serde_json::{Value, json};
+
+    use super::{DataDir, library};
+    use crate::ck::load::LibraryFiles;
+    use crate::store::{
+        EntityInput, EntityQuery, FieldFilter, FilterGroup, FilterOperator as Op, Logic, Platform,
+        SortColumn, StoreError, Tenant,
+    };
+
+    /// A small plant library written for these tests.
+    fn plant_library() -> LibraryFiles {
+        let files = [
+            (
+                "ckModel.yaml",
+                "modelId: Plant-1.0.0\ndependencies:\n  - System-[2.0,3.0)\n",
+            ),
+            (
+                "enums/mode.yaml",
+                "enums:\n  - enumId: Mode\n    values:\n      - key: 0\n        name: Off\n      - key: 1\n        name: Running\n      - key: 2\n        name: Fault\n",
+            ),
+            (
+                "records/plate.yaml",
+                "records:\n  - recordId: Plate\n    attributes:\n      - id: ${this}/Serial\n        name: Serial\n",
+            ),
+            (
+                "attributes/all.yaml",
+                "attributes:\n  - id: Label\n    valueType: String\n  - id: Speed\n    valueType: Double\n  - id: Count\n    valueType: Int\n  - id: Tags\n    valueType: StringArray\n  - id: Mode\n    valueType: Enum\n    valueCkEnumId: ${this}/Mode\n  - id: Plate\n    valueType: Record\n    valueCkRecordId: ${this}/Plate\n  - id: Serial\n    valueType: String\n",
+            ),
+            (
+                "types/machine.yaml",
+                "types:\n  - typeId: Machine\n    derivedFromCkTypeId: ${System}/Entity\n    indexes:\n      - indexType: Ascending\n        fields:\n          - attributePaths: [Speed]\n    attributes:\n      - id: ${this}/Label\n        name: Label\n      - id: ${this}/Speed\n        name: Speed\n        isOptional: true\n      - id: ${this}/Count\n        name: Count\n        isOptional: true\n      - id: ${this}/Tags\n        name: Tags\n        isOptional: true\n      - id: ${this}/Mode\n        name: Mode\n        isOptional: true\n      - id: ${this}/Plate\n        name: Plate\n        isOptional: true\n",
+            ),
+        ];
+        LibraryFiles {
+            root: PathBuf::from("plant"),
+            files: files
+                .iter()
+                .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// Label → attributes of the test machines.
+    fn machines() -> Vec<(&'static str, Value)> {
+        vec![
+            (
+                "alpha",
+                json!({"Speed": 10.5, "Count": 3, "Tags": ["hot", "north"], "Mode": "Running", "Plate": {"Serial": "A-1"}}),
+            ),
+            (
+                "beta",
+                json!({"Speed": 20.0, "Count": 7, "Tags": ["cold"], "Mode": "Off", "Plate": {"Serial": "B-2"}}),
+            ),
+            (
+                "gamma_pump",
+                json!({"Speed": 30.25, "Count": 1, "Tags": [], "Mode": 2}),
+            ),
+            ("delta", json!({"Count": 7, "Mode": "Running"})),
+            (
+                "Epsilon pump",
+                json!({"Speed": -4.0, "Tags": ["north", "pump"]}),
+            ),
+        ]
+    }
+
+    fn setup(dir: &DataDir) -> (Platform, std::sync::Arc<Tenant>) {
+        let platform = Platform::open(&dir.0, vec![library("System")]).unwrap();
+        let tenant = platform.create_tenant("plant").unwrap();
+        tenant.import_ck(&plant_library()).unwrap();
+        for (label, attributes) in machines() {
+            let mut pairs = vec![("Label".to_owned(), json!(label))];
+            pairs.extend(
+                attributes
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone())),
+            );
+            tenant
+                .create_entity(EntityInput {
+                    ck_type: "Plant/Machine".into(),
+                    rt_id: None,
+                    well_known_name: None,
+                    attributes: pairs,
+                    associations: Vec::new(),
+                })
+                .unwrap();
+        }
+        (platform, tenant)
+    }
+
+    fn query(filter: Option<FilterGroup>) -> EntityQuery {
+        EntityQuery {
+            ck_type: "Plant/Machine".into(),
+            filter,
+            search: None,
+            sort: vec![SortColumn {
+                attribute_path: "Label".into(),
+                descending: false,
+            }],
+            limit: 100,
+            offset: 0,
+            include_archived: false,
+            attribute_paths: None,
+        }
+    }
+
+    fn field(path: &str, operator: Op, value: Option<Value>) -> FilterGroup {
+        FilterGroup {
+            logic: Logic::And,
+            fields: vec![FieldFilter {
+                attribute_path: path.into(),
+                operator,
+                value,
+                second_value: None,
+            }],
+            nested: Vec::new(),
+        }
+    }
+
+    fn labels(tenant: &Tenant, filter: FilterGroup) -> Vec<String> {
+        let page = tenant
+            .query_entities(&query(Some(filter)))
+            .unwrap_or_else(|error| panic!("{error}"));
+        page.entities
+            .iter()
+            .map(|entity| entity.attributes["Label"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The expected labels, computed from `machines()` directly (sorted like the query).
+    fn oracle(keep: impl Fn(&str, &Value) -> bool) -> Vec<String> {
+        let mut expected: Vec<String> = machines()
+            .into_iter()
+            .filter(|(label, attributes)| keep(label, attributes))
+            .map(|(label, _)| label.to_owned())
+            .collect();
+        expected.sort();
+        expected
+    }
+
+    #[test]
+    fn every_filter_operator_selects_the_expected_rows() {
+        let dir = DataDir::new("operators");
+        let (_platform, tenant) = setup(&dir);
+        let speed = |attributes: &Value| attributes.get("Speed").and_then(Value::as_f64);
+        let count = |attributes: &Value| attributes.get("Count").and_then(Value::as_i64);
+        let tags = |attributes: &Value| -> Vec<String> {
+            attributes
+                .get("Tags")
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|item| item.as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mode = |attributes: &Value| -> Option<i64> {
+            match attributes.get("Mode") {
+                Some(Value::String(name)) => Some(match name.as_str() {
+                    "Off" => 0,
+                    "Running" => 1,
+                    _ => 2,
+                }),
+                Some(value) => value.as_i64(),
+                None => None,
+            }
+        };
+        let cases: Vec<(FilterGroup, Vec<String>)> = vec![
+            (
+                field("Label", Op::Equals, Some(json!("beta"))),
+                oracle(|label, _| label == "beta"),
+            ),
+            (
+                field("Count", Op::NotEquals, Some(json!(7))),
+                oracle(|_, a| count(a) != Some(7)),
+            ),
+            (
+                field("Label", Op::Contains, Some(json!("pump"))),
+                oracle(|label, _| label.contains("pump")),
+            ),
+            (
+                field("Label", Op::StartsWith, Some(json!("gam"))),
+                oracle(|label, _| label.starts_with("gam")),
+            ),
+            (
+                field("Label", Op::EndsWith, Some(json!("_pump"))),
+                oracle(|label, _| label.ends_with("_pump")),
+            ),
+            (
+                field("Speed", Op::GreaterThan, Some(json!(20.0))),
+                oracle(|_, a| speed(a).is_some_and(|s| s > 20.0)),
+            ),
+            (
+                field("Speed", Op::GreaterThanOrEqual, Some(json!(20.0))),
+                oracle(|_, a| speed(a).is_some_and(|s| s >= 20.0)),
+            ),
+            (
+                field("Speed", Op::LessThan, Some(json!(10.5))),
+                oracle(|_, a| speed(a).is_some_and(|s| s < 10.5)),
+            ),
+            (
+                field("Speed", Op::LessThanOrEqual, Some(json!(10.5))),
+                oracle(|_, a| speed(a).is_some_and(|s| s <= 10.5)),
+            ),
+            (
+                FilterGroup {
+                    logic: Logic::And,
+                    fields: vec![FieldFilter {
+                        attribute_path: "Count".into(),
+                        operator: Op::Between,
+                        value: Some(json!(2)),
+                        second_value: Some(json!(7)),
+                    }],
+                    nested: vec![],
+                },
+                oracle(|_, a| count(a).is_some_and(|c| (2..=7).contains(&c))),
+            ),
+            (
+                field("Count", Op::In, Some(json!([1, 3]))),
+                oracle(|_, a| matches!(count(a), Some(1 | 3))),
+            ),
+            (
+                field("Count", Op::NotIn, Some(json!([1, 3]))),
+                oracle(|_, a| !matches!(count(a), Some(1 | 3))),
+            ),
+            (
+                field("Speed", Op::IsNull, None),
+                oracle(|_, a| speed(a).is_none()),
+            ),
+            (
+                field("Speed", Op::IsNotNull, None),
+                oracle(|_, a| speed(a).is_some()),
+            ),
+            (
+                field("Label", Op::Regex, Some(json!("^[a-z]+a$"))),
+                oracle(|label, _| {
+                    label.chars().all(|c| c.is_ascii_lowercase()) && label.ends_with('a')
+                }),
+            ),
+            (
+                field("Label", Op::Like, Some(json!("%pump"))),
+                oracle(|label, _| label.to_lowercase().ends_with("pump")),
+            ),
+            (
+                field("Tags", Op::AnyEq, Some(json!("north"))),
+                oracle(|_, a| tags(a).contains(&"north".to_owned())),
+            ),
+            (
+                field("Tags", Op::AnyLike, Some(json!("c%"))),
+                oracle(|_, a| tags(a).iter().any(|tag| tag.starts_with('c'))),
+            ),
+            (
+                field("Mode", Op::Equals, Some(json!("Running"))),
+                oracle(|_, a| mode(a) == Some(1)),
+            ),
+            (
+                field("Plate.Serial", Op::Equals, Some(json!("B-2"))),
+                oracle(|label, _| label == "beta"),
+            ),
+        ];
+        for (filter, expected) in cases {
+            let described = format!("{:?}", filter.fields[0]);
+            assert_eq!(labels(&tenant, filter), expected, "{described}");
+        }
+    }
+
+    #[test]
+    fn and_or_nest_and_pages_count_the_total() {
+        let dir = DataDir::new("logic");
+        let (_platform, tenant) = setup(&dir);
+        // Count = 7 AND (Mode = Off OR Label contains "el")
+        let filter = FilterGroup {
+            logic: Logic::And,
+            fields: vec![FieldFilter {
+                attribute_path: "Count".into(),
+                operator: Op::Equals,
+                value: Some(json!(7)),
+                second_value: None,
+            }],
+            nested: vec![FilterGroup {
+                logic: Logic::Or,
+                fields: vec![
+                    FieldFilter {
+                        attribute_path: "Mode".into(),
+                        operator: Op::Equals,
+                        value: Some(json!("Off")),
+                        second_value: None,
+                    },
+                    FieldFilter {
+                        attribute_path: "Label".into(),
+                        operator: Op::Contains,
+                        value: Some(json!("el")),
+                        second_value: None,
+                    },
+                ],
+                nested: vec![],
+            }],
+        };
+        assert_eq!(labels(&tenant, filter), ["beta", "delta"]);
+        let mut page_query = query(None);
+        page_query.limit = 2;
+        page_query.offset = 2;
+        page_query.sort = vec![SortColumn {
+            attribute_path: "Speed".into(),
+            descending: true,
+        }];
+        let page = tenant.query_entities(&page_query).unwrap();
+        assert_eq!(page.total_count, 5);
+        let page_labels: Vec<&str> = page
+            .entities
+            .iter()
+            .map(|entity| entity.attributes["Label"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            page_labels,
+            ["alpha", "Epsilon pump"],
+            "30.25, 20, 10.5, -4, null: the third and fourth"
+        );
+    }
+
+    #[test]
+    fn archived_entities_search_and_projection() {
+        let dir = DataDir::new("archived");
+        let (_platform, tenant) = setup(&dir);
+        let alpha = tenant
+            .query_entities(&query(Some(field(
+                "Label",
+                Op::Equals,
+                Some(json!("alpha")),
+            ))))
+            .unwrap()
+            .entities
+            .remove(0);
+        tenant
+            .delete_entity(&alpha.rt_id, None, crate::store::DeleteMode::Archive)
+            .unwrap();
+        assert_eq!(tenant.query_entities(&query(None)).unwrap().total_count, 4);
+        let mut with_archived = query(None);
+        with_archived.include_archived = true;
+        assert_eq!(
+            tenant.query_entities(&with_archived).unwrap().total_count,
+            5
+        );
+        let mut search = query(None);
+        search.search = Some("PUMP".into());
+        assert_eq!(tenant.query_entities(&search).unwrap().total_count, 2);
+        let mut projected = query(Some(field("Label", Op::Equals, Some(json!("beta")))));
+        projected.attribute_paths = Some(vec!["Plate.Serial".into(), "Count".into()]);
+        let beta = tenant
+            .query_entities(&projected)
+            .unwrap()
+            .entities
+            .remove(0);
+        let expected: BTreeMap<String, Value> = [
+            ("Count".to_owned(), json!(7)),
+            ("Plate".to_owned(), json!({"Serial": "B-2"})),
+        ]
+        .into();
+        assert_eq!(
+            beta.attributes.into_iter().collect::<BTreeMap<_, _>>(),
+            expected
+        );
+    }
+
+    #[test]
+    fn bad_queries_say_what_to_write_instead() {
+        let dir = DataDir::new("badq");
+        let (_platform, tenant) = setup(&dir);
+        let error = |filter: FilterGroup| match tenant.query_entities(&query(Some(filter))) {
+            Err(StoreError::Invalid(problems)) => problems.join("; "),
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert!(
+            error(field("Plate", Op::Equals, Some(json!("x"))))
+                .contains("filter on one of its fields with a dot path, e.g. `Plate.FieldName`")
+        );
+        assert!(
+            error(field("Colour", Op::Equals, Some(json!("x"))))
+                .contains("has no attribute `Colour`; its attributes are")
+        );
+        assert!(
+            error(field("Plate.Colour", Op::Equals, Some(json!("x"))))
+                .contains("has no field `Colour`; its fields are Serial")
+        );
+        assert!(
+            error(field("Tags", Op::Equals, Some(json!("x"))))
+                .contains("is an array: use AnyEq or AnyLike")
+        );
+        assert!(
+            error(field("Count", Op::Contains, Some(json!("x"))))
+                .contains("works on text attributes")
+        );
+        assert!(
+            error(field("Count", Op::Equals, Some(json!("seven"))))
+                .contains("compares with an integer")
+        );
+        assert!(
+            error(field("Mode", Op::Equals, Some(json!("Broken"))))
+                .contains("use one of Off, Running, Fault")
+        );
+        assert!(
+            error(field("Label", Op::Regex, Some(json!("("))))
+                .contains("not a valid regular expression")
+        );
+        let mut too_many = query(None);
+        too_many.limit = 5000;
+        assert!(
+            tenant
+                .query_entities(&too_many)
+                .unwrap_err()
+                .to_string()
+                .contains("`limit` must be 1 to 1000")
+        );
+    }
+
+    #[test]
+    fn declared_indexes_are_real_indexes_the_planner_uses() {
+        let dir = DataDir::new("indexes");
+        let (_platform, tenant) = setup(&dir);
+        // The query the store builds for `Speed > 5` on Plant/Machine.
+        let page = tenant
+            .query_entities(&query(Some(field(
+                "Speed",
+                Op::GreaterThan,
+                Some(json!(5)),
+            ))))
+            .unwrap();
+        assert_eq!(page.total_count, 3);
+        let db = tenant.db();
+        let plan: Vec<String> = db
+            .prepare("EXPLAIN QUERY PLAN SELECT rt_id FROM entities INDEXED BY \"ix_Plant_Machine_Speed\" WHERE ck_type = 'Plant/Machine' AND archived = 0 AND json_extract(attributes, '$.\"Speed\"') > 5")
+            .unwrap()
+            .query_map([], |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("ix_Plant_Machine_Speed")),
+            "{plan:?}"
+        );
+    }
+}
