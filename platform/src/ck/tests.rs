@@ -1,4 +1,4 @@
-//! The real upstream CK libraries (`shared/fixtures/octomesh/ck`) load and install as they are, and
+//! The real upstream CK libraries (`platform/fixtures/octomesh/ck`, a copy of `shared/fixtures`) load and install as they are, and
 //! broken libraries are refused with the file and element named.
 
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ const LIBRARIES: [&str; 10] = [
 ];
 
 pub(crate) fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/octomesh/ck")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/octomesh/ck")
 }
 
 pub(crate) fn installed_catalog() -> CkCatalog {
