@@ -147,7 +147,7 @@ pub fn validate(
     }
     let mut associations = Vec::new();
     for (role, target, target_type) in &draft.associations {
-        match validate_association(catalog, role, target, target_type) {
+        match validate_association(catalog, &ck_type_id, role, target, target_type) {
             Ok(association) => associations.push(association),
             Err(problem) => problems.push(problem),
         }
@@ -175,6 +175,7 @@ fn dot_path_hint(key: &str) -> &'static str {
 
 fn validate_association(
     catalog: &CkCatalog,
+    origin_type: &ElementId,
     role: &str,
     target: &str,
     target_type: &str,
@@ -198,6 +199,28 @@ fn validate_association(
         ));
     }
     let target = RtId::parse(target)?;
+    let declared: Vec<_> = catalog
+        .ancestry(origin_type)
+        .into_iter()
+        .flat_map(|ancestor| ancestor.associations.iter())
+        .collect();
+    let allowed = declared.iter().any(|association| {
+        association.role == role_id && catalog.derives_from(&target_type_id, &association.target)
+    });
+    if !allowed {
+        let options: Vec<String> = declared
+            .iter()
+            .map(|association| format!("{} -> {}", association.role, association.target))
+            .collect();
+        return Err(format!(
+            "`{origin_type}` has no association `{role_id}` to `{target_type_id}`; it may have: {}",
+            if options.is_empty() {
+                "none".to_owned()
+            } else {
+                options.join(", ")
+            }
+        ));
+    }
     Ok(RtAssociation {
         role: role_id,
         target,

@@ -111,6 +111,12 @@ impl Tenant {
             ],
         )?;
         for association in &entity.associations {
+            check_association(
+                &transaction,
+                &self.catalog(),
+                entity.rt_id.as_str(),
+                association,
+            )?;
             transaction.execute(
                 "INSERT OR IGNORE INTO associations (origin, role, target, target_type) VALUES (?1, ?2, ?3, ?4)",
                 params![
@@ -262,4 +268,117 @@ fn check_version(current: &StoredEntity, expected: Option<u64>) -> Result<(), St
         }),
         _ => Ok(()),
     }
+}
+
+/// Which way an association is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From the entity to its targets (e.g. a node's `Parent`).
+    Outbound,
+    /// From the entity to the entities that point at it (e.g. a node's `Children`).
+    Inbound,
+}
+
+impl Tenant {
+    /// The entities associated with `rt_id` by `role` (archived ones excluded).
+    pub fn associated(
+        &self,
+        rt_id: &str,
+        role: &str,
+        direction: Direction,
+    ) -> Result<Vec<StoredEntity>, StoreError> {
+        let rt_id = RtId::parse(rt_id).map_err(|error| StoreError::Invalid(vec![error]))?;
+        let role = crate::ck::model::ElementId::parse(role).ok_or_else(|| {
+            StoreError::Invalid(vec![format!("`{role}` is not an association role id")])
+        })?;
+        let (from, to) = match direction {
+            Direction::Outbound => ("origin", "target"),
+            Direction::Inbound => ("target", "origin"),
+        };
+        let db = self.db();
+        let mut statement = db.prepare(&format!(
+            "SELECT e.rt_id, e.ck_type, e.well_known_name, e.version, e.created, e.changed, e.archived, e.attributes
+             FROM associations a JOIN entities e ON e.rt_id = a.{to}
+             WHERE a.{from} = ?1 AND a.role = ?2 AND e.archived = 0 ORDER BY e.rt_id"
+        ))?;
+        let entities = statement
+            .query_map(params![rt_id.as_str(), role.to_string()], stored)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(entities)
+    }
+}
+
+/// The target exists with the declared type, and the role's multiplicities hold.
+fn check_association(
+    transaction: &rusqlite::Transaction<'_>,
+    catalog: &crate::ck::catalog::CkCatalog,
+    origin: &str,
+    association: &crate::rt::entity::RtAssociation,
+) -> Result<(), StoreError> {
+    use crate::ck::model::Multiplicity;
+    let invalid = |message: String| StoreError::Invalid(vec![message]);
+    let target_type: Option<String> = transaction
+        .query_row(
+            "SELECT ck_type FROM entities WHERE rt_id = ?1 AND archived = 0",
+            [association.target.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(target_type) = target_type else {
+        return Err(invalid(format!(
+            "association `{}`: target `{}` does not exist",
+            association.role, association.target
+        )));
+    };
+    if target_type != association.target_type.to_string() {
+        return Err(invalid(format!(
+            "association `{}`: target `{}` is a `{target_type}`, not a `{}`",
+            association.role, association.target, association.target_type
+        )));
+    }
+    let role = catalog
+        .model(&association.role.model)
+        .and_then(|installed| {
+            installed
+                .model
+                .association_roles
+                .get(&association.role.name)
+        })
+        .ok_or_else(|| {
+            invalid(format!(
+                "association role `{}` is not installed",
+                association.role
+            ))
+        })?;
+    let single = |multiplicity: Multiplicity| {
+        matches!(multiplicity, Multiplicity::One | Multiplicity::ZeroOrOne)
+    };
+    let role_text = association.role.to_string();
+    if single(role.outbound_multiplicity) {
+        let existing: i64 = transaction.query_row(
+            "SELECT COUNT(*) FROM associations WHERE origin = ?1 AND role = ?2",
+            params![origin, role_text],
+            |row| row.get(0),
+        )?;
+        if existing > 0 {
+            return Err(invalid(format!(
+                "association `{}`: an entity has at most one `{}`; this one already has it",
+                association.role, role.outbound_name
+            )));
+        }
+    }
+    if single(role.inbound_multiplicity) {
+        let existing: i64 = transaction.query_row(
+            "SELECT COUNT(*) FROM associations WHERE target = ?1 AND role = ?2",
+            params![association.target.as_str(), role_text],
+            |row| row.get(0),
+        )?;
+        if existing > 0 {
+            return Err(invalid(format!(
+                "association `{}`: `{}` already has its one `{}`",
+                association.role, association.target, role.inbound_name
+            )));
+        }
+    }
+    Ok(())
 }

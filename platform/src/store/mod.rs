@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub use entities::{DeleteMode, EntityInput, StoredEntity};
+pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};
 pub use error::StoreError;
 pub use query::{
     EntityPage, EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, MAX_LIMIT, SortColumn,

@@ -625,3 +625,83 @@ mod queries {
         );
     }
 }
+
+#[test]
+fn associations_follow_declared_roles_and_multiplicities() {
+    use super::Direction;
+    let dir = DataDir::new("assoc");
+    let platform = platform(&dir);
+    let tenant = platform.create_tenant("plant-c").unwrap();
+    tenant.import_ck(&library("Basic")).unwrap();
+    let root = tenant.create_entity(tree("Site")).unwrap();
+    let node = |name: &str, parent: &str, parent_type: &str| EntityInput {
+        ck_type: "Basic/TreeNode".into(),
+        rt_id: None,
+        well_known_name: None,
+        attributes: vec![("Name".into(), json!(name))],
+        associations: vec![(
+            "System/ParentChild".into(),
+            parent.into(),
+            parent_type.into(),
+        )],
+    };
+    let hall = tenant
+        .create_entity(node("Hall", &root.rt_id, "Basic/Tree"))
+        .unwrap();
+    let line = tenant
+        .create_entity(node("Line", &hall.rt_id, "Basic/TreeNode"))
+        .unwrap();
+    let children = tenant
+        .associated(&hall.rt_id, "System/ParentChild", Direction::Inbound)
+        .unwrap();
+    assert_eq!(
+        children
+            .iter()
+            .map(|child| child.rt_id.as_str())
+            .collect::<Vec<_>>(),
+        [line.rt_id.as_str()]
+    );
+    let parent = tenant
+        .associated(&hall.rt_id, "System/ParentChild", Direction::Outbound)
+        .unwrap();
+    assert_eq!(parent[0].rt_id, root.rt_id);
+
+    let mut two_parents = node("Twice", &root.rt_id, "Basic/Tree");
+    two_parents.associations.push((
+        "System/ParentChild".into(),
+        hall.rt_id.clone(),
+        "Basic/TreeNode".into(),
+    ));
+    let error = tenant.create_entity(two_parents).unwrap_err().to_string();
+    assert!(error.contains("at most one `Parent`"), "{error}");
+
+    let wrong_type = tenant
+        .create_entity(node("Wrong", &root.rt_id, "Basic/TreeNode"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        wrong_type.contains("is a `Basic/Tree`, not a `Basic/TreeNode`"),
+        "{wrong_type}"
+    );
+    let missing = tenant
+        .create_entity(node("Orphan", "aaaaaaaaaaaaaaaaaaaaaaaa", "Basic/Tree"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("target `aaaaaaaaaaaaaaaaaaaaaaaa` does not exist"),
+        "{missing}"
+    );
+    let mut undeclared = tree("Forest");
+    undeclared.associations.push((
+        "System/ParentChild".into(),
+        root.rt_id.clone(),
+        "Basic/Tree".into(),
+    ));
+    let error = tenant.create_entity(undeclared).unwrap_err().to_string();
+    assert!(error.contains("`Basic/Tree` has no association `System/ParentChild` to `Basic/Tree`; it may have: System/Related -> System/Entity"), "{error}");
+    assert_eq!(
+        tenant.count_entities().unwrap(),
+        3,
+        "refused creates wrote nothing"
+    );
+}
