@@ -64,73 +64,60 @@ pub(super) fn stored(row: &Row<'_>) -> rusqlite::Result<StoredEntity> {
 impl Tenant {
     /// Creates an entity. Every required attribute must be given; nothing is written on failure.
     pub fn create_entity(&self, input: EntityInput) -> Result<StoredEntity, StoreError> {
-        let rt_id = match &input.rt_id {
-            Some(text) => RtId::parse(text).map_err(|error| StoreError::Invalid(vec![error]))?,
-            None => new_rt_id(),
-        };
-        let draft = EntityDraft {
-            rt_id,
-            ck_type: input.ck_type,
-            well_known_name: input.well_known_name,
-            attributes: input.attributes,
-            associations: input.associations,
-        };
-        let entity =
-            validate(&self.catalog(), draft, Strictness::Create).map_err(StoreError::Invalid)?;
-        let attributes: Map<String, Value> = entity
-            .attributes
-            .iter()
-            .map(|(name, value)| (name.clone(), value.to_json()))
-            .collect();
+        let rt_id = self.create_entities(vec![input])?.remove(0);
+        self.get_entity(&rt_id)?
+            .ok_or_else(|| StoreError::Db("the entity vanished after its write".into()))
+    }
+
+    /// Creates many entities in one transaction: all or none. An entity may associate with one
+    /// created earlier in the same batch. Returns the rtIds in order.
+    pub fn create_entities(&self, inputs: Vec<EntityInput>) -> Result<Vec<String>, StoreError> {
+        let catalog = self.catalog();
+        let mut problems = Vec::new();
+        let mut entities = Vec::with_capacity(inputs.len());
+        let several = inputs.len() > 1;
+        for (entity_idx, input) in inputs.into_iter().enumerate() {
+            let rt_id = match &input.rt_id {
+                Some(text) => match RtId::parse(text) {
+                    Ok(rt_id) => rt_id,
+                    Err(error) => {
+                        problems.push(error);
+                        continue;
+                    }
+                },
+                None => new_rt_id(),
+            };
+            let draft = EntityDraft {
+                rt_id,
+                ck_type: input.ck_type,
+                well_known_name: input.well_known_name,
+                attributes: input.attributes,
+                associations: input.associations,
+            };
+            match validate(&catalog, draft, Strictness::Create) {
+                Ok(entity) => entities.push(entity),
+                Err(errors) if several => problems.extend(
+                    errors
+                        .into_iter()
+                        .map(|error| format!("entity {entity_idx}: {error}")),
+                ),
+                Err(errors) => problems.extend(errors),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
         let now = now_rfc3339();
         let mut db = self.db();
         let transaction = db.transaction()?;
-        let exists: bool = transaction
-            .query_row(
-                "SELECT 1 FROM entities WHERE rt_id = ?1",
-                [entity.rt_id.as_str()],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
-        if exists {
-            return Err(StoreError::Invalid(vec![format!(
-                "an entity `{}` already exists",
-                entity.rt_id
-            )]));
-        }
-        transaction.execute(
-            "INSERT INTO entities (rt_id, ck_type, well_known_name, version, created, changed, archived, attributes)
-             VALUES (?1, ?2, ?3, 1, ?4, ?4, 0, ?5)",
-            params![
-                entity.rt_id.as_str(),
-                entity.ck_type.to_string(),
-                entity.well_known_name,
-                now,
-                Value::Object(attributes).to_string()
-            ],
-        )?;
-        for association in &entity.associations {
-            check_association(
-                &transaction,
-                &self.catalog(),
-                entity.rt_id.as_str(),
-                association,
-            )?;
-            transaction.execute(
-                "INSERT OR IGNORE INTO associations (origin, role, target, target_type) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    entity.rt_id.as_str(),
-                    association.role.to_string(),
-                    association.target.as_str(),
-                    association.target_type.to_string()
-                ],
-            )?;
+        for entity in &entities {
+            insert(&transaction, &catalog, entity, &now)?;
         }
         transaction.commit()?;
-        drop(db);
-        self.get_entity(entity.rt_id.as_str())?
-            .ok_or_else(|| StoreError::Db("the entity vanished after its write".into()))
+        Ok(entities
+            .iter()
+            .map(|entity| entity.rt_id.to_string())
+            .collect())
     }
 
     /// One entity, archived or not.
@@ -379,6 +366,50 @@ fn check_association(
                 association.role, association.target, role.inbound_name
             )));
         }
+    }
+    Ok(())
+}
+
+/// Inserts one validated entity and its associations inside `transaction`.
+fn insert(
+    transaction: &rusqlite::Transaction<'_>,
+    catalog: &crate::ck::catalog::CkCatalog,
+    entity: &crate::rt::entity::RtEntity,
+    now: &str,
+) -> Result<(), StoreError> {
+    let attributes: Map<String, Value> = entity
+        .attributes
+        .iter()
+        .map(|(name, value)| (name.clone(), value.to_json()))
+        .collect();
+    let inserted = transaction
+        .prepare_cached(
+            "INSERT INTO entities (rt_id, ck_type, well_known_name, version, created, changed, archived, attributes)
+             VALUES (?1, ?2, ?3, 1, ?4, ?4, 0, ?5) ON CONFLICT (rt_id) DO NOTHING",
+        )?
+        .execute(params![
+            entity.rt_id.as_str(),
+            entity.ck_type.to_string(),
+            entity.well_known_name,
+            now,
+            Value::Object(attributes).to_string()
+        ])?;
+    if inserted == 0 {
+        return Err(StoreError::Invalid(vec![format!(
+            "an entity `{}` already exists",
+            entity.rt_id
+        )]));
+    }
+    for association in &entity.associations {
+        check_association(transaction, catalog, entity.rt_id.as_str(), association)?;
+        transaction
+            .prepare_cached("INSERT OR IGNORE INTO associations (origin, role, target, target_type) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![
+                entity.rt_id.as_str(),
+                association.role.to_string(),
+                association.target.as_str(),
+                association.target_type.to_string()
+            ])?;
     }
     Ok(())
 }

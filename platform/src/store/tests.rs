@@ -705,3 +705,30 @@ fn associations_follow_declared_roles_and_multiplicities() {
         "refused creates wrote nothing"
     );
 }
+
+#[test]
+fn a_batch_is_created_whole_or_not_at_all() {
+    let dir = DataDir::new("batch");
+    let platform = platform(&dir);
+    let tenant = platform.create_tenant("plant-d").unwrap();
+    tenant.import_ck(&library("Basic")).unwrap();
+    let batch: Vec<EntityInput> = (0..2000)
+        .map(|index| tree(&format!("tree {index}")))
+        .collect();
+    let rt_ids = tenant.create_entities(batch).unwrap();
+    assert_eq!(rt_ids.len(), 2000);
+    assert_eq!(tenant.count_entities().unwrap(), 2000);
+    let mut bad_batch: Vec<EntityInput> =
+        (0..5).map(|index| tree(&format!("more {index}"))).collect();
+    bad_batch[3].attributes = vec![("Name".into(), json!({"no": "string"}))];
+    let error = tenant.create_entities(bad_batch).unwrap_err().to_string();
+    assert!(
+        error.contains("entity 3: attribute `Name`: expected a string"),
+        "{error}"
+    );
+    assert_eq!(
+        tenant.count_entities().unwrap(),
+        2000,
+        "nothing of the refused batch was written"
+    );
+}
