@@ -177,7 +177,6 @@ fn a_restart_keeps_models_and_entities_and_tenants_never_see_each_other() {
 
 mod queries {
     use std::collections::BTreeMap;
-    use std::path::PathBuf;
 
     use serde_json::{Value, json};
 
@@ -188,37 +187,12 @@ mod queries {
         SortColumn, StoreError, Tenant,
     };
 
-    /// A small plant library written for these tests.
+    /// A small plant library written for these tests (`platform/fixtures/plant`).
     fn plant_library() -> LibraryFiles {
-        let files = [
-            (
-                "ckModel.yaml",
-                "modelId: Plant-1.0.0\ndependencies:\n  - System-[2.0,3.0)\n",
-            ),
-            (
-                "enums/mode.yaml",
-                "enums:\n  - enumId: Mode\n    values:\n      - key: 0\n        name: Off\n      - key: 1\n        name: Running\n      - key: 2\n        name: Fault\n",
-            ),
-            (
-                "records/plate.yaml",
-                "records:\n  - recordId: Plate\n    attributes:\n      - id: ${this}/Serial\n        name: Serial\n",
-            ),
-            (
-                "attributes/all.yaml",
-                "attributes:\n  - id: Label\n    valueType: String\n  - id: Speed\n    valueType: Double\n  - id: Count\n    valueType: Int\n  - id: Tags\n    valueType: StringArray\n  - id: Mode\n    valueType: Enum\n    valueCkEnumId: ${this}/Mode\n  - id: Plate\n    valueType: Record\n    valueCkRecordId: ${this}/Plate\n  - id: Serial\n    valueType: String\n",
-            ),
-            (
-                "types/machine.yaml",
-                "types:\n  - typeId: Machine\n    derivedFromCkTypeId: ${System}/Entity\n    indexes:\n      - indexType: Ascending\n        fields:\n          - attributePaths: [Speed]\n    attributes:\n      - id: ${this}/Label\n        name: Label\n      - id: ${this}/Speed\n        name: Speed\n        isOptional: true\n      - id: ${this}/Count\n        name: Count\n        isOptional: true\n      - id: ${this}/Tags\n        name: Tags\n        isOptional: true\n      - id: ${this}/Mode\n        name: Mode\n        isOptional: true\n      - id: ${this}/Plate\n        name: Plate\n        isOptional: true\n",
-            ),
-        ];
-        LibraryFiles {
-            root: PathBuf::from("plant"),
-            files: files
-                .iter()
-                .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
-                .collect(),
-        }
+        LibraryFiles::read_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plant"),
+        )
+        .unwrap()
     }
 
     /// Label → attributes of the test machines.
