@@ -37,20 +37,28 @@ impl CkCatalog {
         self.models.get(name)
     }
 
+    fn element<T>(
+        &self,
+        id: &ElementId,
+        elements: fn(&CkModel) -> &BTreeMap<String, T>,
+    ) -> Option<&T> {
+        elements(&self.models.get(&id.model)?.model).get(&id.name)
+    }
+
     pub fn ck_type(&self, id: &ElementId) -> Option<&CkType> {
-        self.models.get(&id.model)?.model.types.get(&id.name)
+        self.element(id, |model| &model.types)
     }
 
     pub fn attribute(&self, id: &ElementId) -> Option<&Attribute> {
-        self.models.get(&id.model)?.model.attributes.get(&id.name)
+        self.element(id, |model| &model.attributes)
     }
 
     pub fn record(&self, id: &ElementId) -> Option<&Record> {
-        self.models.get(&id.model)?.model.records.get(&id.name)
+        self.element(id, |model| &model.records)
     }
 
     pub fn ck_enum(&self, id: &ElementId) -> Option<&CkEnum> {
-        self.models.get(&id.model)?.model.enums.get(&id.name)
+        self.element(id, |model| &model.enums)
     }
 
     /// The type's chain from itself up to its root (`System/Entity`).
@@ -328,32 +336,32 @@ impl Checker<'_> {
             .map(|installed| &installed.model)
     }
 
+    /// An element of a model this model may see (itself or a dependency).
+    fn find<T>(
+        &self,
+        id: &ElementId,
+        elements: fn(&CkModel) -> &BTreeMap<String, T>,
+    ) -> Option<&T> {
+        if !self.visible.contains(&id.model) {
+            return None;
+        }
+        elements(self.lookup_model(&id.model)?).get(&id.name)
+    }
+
     fn find_type(&self, id: &ElementId) -> Option<&CkType> {
-        self.visible
-            .contains(&id.model)
-            .then(|| self.lookup_model(&id.model)?.types.get(&id.name))
-            .flatten()
+        self.find(id, |model| &model.types)
     }
 
     fn find_record(&self, id: &ElementId) -> Option<&Record> {
-        self.visible
-            .contains(&id.model)
-            .then(|| self.lookup_model(&id.model)?.records.get(&id.name))
-            .flatten()
+        self.find(id, |model| &model.records)
     }
 
     fn find_enum(&self, id: &ElementId) -> Option<&CkEnum> {
-        self.visible
-            .contains(&id.model)
-            .then(|| self.lookup_model(&id.model)?.enums.get(&id.name))
-            .flatten()
+        self.find(id, |model| &model.enums)
     }
 
     fn find_attribute(&self, id: &ElementId) -> Option<&Attribute> {
-        self.visible
-            .contains(&id.model)
-            .then(|| self.lookup_model(&id.model)?.attributes.get(&id.name))
-            .flatten()
+        self.find(id, |model| &model.attributes)
     }
 
     /// Why `id` cannot be found: outside the model's dependencies, or absent.

@@ -352,6 +352,26 @@ impl Loader {
         uses
     }
 
+    /// Defines a type or record, resolving its base and attribute uses; `None` if it is a duplicate
+    /// or has a bad name.
+    fn derivable(
+        &mut self,
+        references: &References,
+        (kind, id): (&'static str, &str),
+        derived_from: Option<&str>,
+        uses: Vec<AttributeUseSource>,
+        file: &Path,
+    ) -> Option<(Option<ElementId>, Vec<AttributeUse>)> {
+        let element = format!("{kind} {id}");
+        if !self.define(kind, id, file) {
+            return None;
+        }
+        let derived_from =
+            derived_from.and_then(|text| self.resolve(references, text, file, &element));
+        let attributes = self.uses(references, uses, file, &element);
+        Some((derived_from, attributes))
+    }
+
     fn add(
         &mut self,
         model: &mut CkModel,
@@ -401,15 +421,15 @@ impl Loader {
             );
         }
         for source in elements.records {
-            let element = format!("record {}", source.record_id);
-            if !self.define("record", &source.record_id, file) {
+            let Some((derived_from, attributes)) = self.derivable(
+                references,
+                ("record", &source.record_id),
+                source.derived_from_ck_record_id.as_deref(),
+                source.attributes,
+                file,
+            ) else {
                 continue;
-            }
-            let derived_from = source
-                .derived_from_ck_record_id
-                .as_deref()
-                .and_then(|text| self.resolve(references, text, file, &element));
-            let attributes = self.uses(references, source.attributes, file, &element);
+            };
             let name = strip_version(&source.record_id).to_owned();
             model.records.insert(
                 name.clone(),
@@ -526,14 +546,15 @@ impl Loader {
         }
         for source in elements.types {
             let element = format!("type {}", source.type_id);
-            if !self.define("type", &source.type_id, file) {
+            let Some((derived_from, attributes)) = self.derivable(
+                references,
+                ("type", &source.type_id),
+                source.derived_from_ck_type_id.as_deref(),
+                source.attributes,
+                file,
+            ) else {
                 continue;
-            }
-            let derived_from = source
-                .derived_from_ck_type_id
-                .as_deref()
-                .and_then(|text| self.resolve(references, text, file, &element));
-            let attributes = self.uses(references, source.attributes, file, &element);
+            };
             let mut associations = Vec::new();
             for association in source.associations {
                 let role = self.resolve(references, &association.id, file, &element);
