@@ -5,6 +5,7 @@
 //! validating them with errors that name the file and the element, and resolving models against
 //! their dependencies. The asset repository, identity and stream data follow (issues 3–5).
 
+pub mod builtin;
 pub mod ck;
 pub mod rt;
 pub mod store;

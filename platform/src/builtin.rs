@@ -1,0 +1,68 @@
+//! The CK libraries every tenant starts with, embedded in the binary from `platform/fixtures`.
+
+use std::path::PathBuf;
+
+use crate::ck::load::LibraryFiles;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_libraries.rs"));
+
+/// `System` and `System.StreamData`, in dependency order, as library files.
+pub fn builtin_libraries() -> Vec<LibraryFiles> {
+    BUILTIN_LIBRARIES
+        .iter()
+        .map(|(name, files)| LibraryFiles {
+            root: PathBuf::from(format!("builtin:{name}")),
+            files: files
+                .iter()
+                .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
+                .collect(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ck::catalog::CkCatalog;
+    use crate::ck::load::load;
+
+    #[test]
+    fn the_embedded_libraries_are_the_fixture_libraries_and_install() {
+        let libraries = builtin_libraries();
+        let mut catalog = CkCatalog::new();
+        for library in &libraries {
+            let name = library
+                .root
+                .to_string_lossy()
+                .trim_start_matches("builtin:")
+                .to_owned();
+            let on_disk =
+                LibraryFiles::read_dir(&crate::ck::tests::fixtures().join(&name)).unwrap();
+            let relevant: Vec<_> = on_disk
+                .files
+                .keys()
+                .filter(|path| !path.starts_with("migrations"))
+                .collect();
+            assert!(
+                relevant
+                    .iter()
+                    .all(|path| library.files.contains_key(*path)),
+                "{name}: every file is embedded"
+            );
+            catalog.import(load(library).unwrap()).unwrap();
+        }
+        assert_eq!(
+            catalog.model("System").unwrap().model.id.to_string(),
+            "System-2.2.2"
+        );
+        assert_eq!(
+            catalog
+                .model("System.StreamData")
+                .unwrap()
+                .model
+                .id
+                .to_string(),
+            "System.StreamData-1.7.1"
+        );
+    }
+}
