@@ -400,6 +400,15 @@ fn insert(
             entity.rt_id
         )]));
     }
+    insert_associations(transaction, catalog, entity)
+}
+
+/// Inserts an entity's associations after checking targets and multiplicities.
+pub(super) fn insert_associations(
+    transaction: &rusqlite::Transaction<'_>,
+    catalog: &crate::ck::catalog::CkCatalog,
+    entity: &crate::rt::entity::RtEntity,
+) -> Result<(), StoreError> {
     for association in &entity.associations {
         check_association(transaction, catalog, entity.rt_id.as_str(), association)?;
         transaction

@@ -6,6 +6,7 @@
 mod clock;
 mod entities;
 mod error;
+mod import;
 mod query;
 mod tenant;
 
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};
 pub use error::StoreError;
+pub use import::{ImportReport, ImportStrategy};
 pub use query::{
     EntityPage, EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, MAX_LIMIT, SortColumn,
 };

@@ -706,3 +706,62 @@ fn a_batch_is_created_whole_or_not_at_all() {
         "nothing of the refused batch was written"
     );
 }
+
+#[test]
+fn the_upstream_photovoltaic_sample_imports_into_a_tenant_whole() {
+    use super::{Direction, ImportStrategy};
+    use crate::rt::file::RuntimeModelFile;
+    let dir = DataDir::new("import");
+    let platform = platform(&dir);
+    let tenant = platform.create_tenant("pv").unwrap();
+    let text = std::fs::read_to_string(fixtures().join("../rt/pv/rt-pv.yaml")).unwrap();
+    let file = RuntimeModelFile::parse(&text).unwrap();
+    let missing = tenant
+        .import_runtime_model(&file, ImportStrategy::InsertOnly)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("needs Industry.Energy-[3.0,4.0), which is not installed"),
+        "{missing}"
+    );
+    for name in ["Basic", "Industry.Basic", "Industry.Energy"] {
+        tenant.import_ck(&library(name)).unwrap();
+    }
+    let report = tenant
+        .import_runtime_model(&file, ImportStrategy::InsertOnly)
+        .unwrap();
+    assert_eq!(report.created, file.entities.len());
+    assert_eq!(
+        tenant.count_entities().unwrap() as usize,
+        file.entities.len()
+    );
+    let inverter = &tenant
+        .associated(
+            "5fc8fda18b2fc75f925e21ac",
+            "System/ParentChild",
+            Direction::Inbound,
+        )
+        .unwrap();
+    assert!(
+        inverter
+            .iter()
+            .any(|child| child.ck_type == "Industry.Energy/Inverter"),
+        "{inverter:?}"
+    );
+    let again = tenant
+        .import_runtime_model(&file, ImportStrategy::InsertOnly)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        again.contains("already exists; import with Upsert"),
+        "{again}"
+    );
+    let upserted = tenant
+        .import_runtime_model(&file, ImportStrategy::Upsert)
+        .unwrap();
+    assert_eq!(upserted.updated, file.entities.len());
+    assert_eq!(
+        tenant.count_entities().unwrap() as usize,
+        file.entities.len()
+    );
+}
