@@ -26,11 +26,15 @@ pub(crate) struct PendingClientRequest {
     pub(crate) route: AnswerRoute,
 }
 
+/// Size of the log-level table at which expired entries are swept.
+const LOG_LEVEL_SWEEP_AT: usize = 10_000;
+
 #[derive(Default)]
 pub(crate) struct Hub {
     inflight: Mutex<HashMap<(SessionUid, Box<str>), CancellationToken>>,
     pending: Mutex<HashMap<(SessionUid, String), PendingClientRequest>>,
-    log_levels: Mutex<HashMap<SessionUid, LogLevel>>,
+    /// Log level per session, with when the level was set (stale entries are swept).
+    log_levels: Mutex<HashMap<SessionUid, (LogLevel, Instant)>>,
     terminated: Mutex<HashMap<SessionUid, Instant>>,
     /// Server-initiated messages: the session's GET stream, or its legacy SSE stream.
     streams: Mutex<HashMap<SessionUid, mpsc::Sender<String>>>,
@@ -101,12 +105,21 @@ impl Hub {
         lock(&self.pending).remove(&(session, id.to_owned()))
     }
 
-    pub(crate) fn set_log_level(&self, session: SessionUid, level: LogLevel) {
-        lock(&self.log_levels).insert(session, level);
+    /// Sets a session's log level. Entries older than `lifetime` (their session has expired) are
+    /// swept when the table grows, so abandoned sessions do not accumulate.
+    pub(crate) fn set_log_level(&self, session: SessionUid, level: LogLevel, lifetime: Duration) {
+        let now = Instant::now();
+        let mut levels = lock(&self.log_levels);
+        if levels.len() >= LOG_LEVEL_SWEEP_AT {
+            levels.retain(|_, (_, set_at)| now.duration_since(*set_at) < lifetime);
+        }
+        levels.insert(session, (level, now));
     }
 
     pub(crate) fn log_level(&self, session: SessionUid) -> Option<LogLevel> {
-        lock(&self.log_levels).get(&session).copied()
+        lock(&self.log_levels)
+            .get(&session)
+            .map(|(level, _)| *level)
     }
 
     /// Ends a session: later requests with its id get 404.
@@ -160,5 +173,25 @@ impl Hub {
     /// Open server-initiated streams (GET and legacy SSE).
     pub(crate) fn open_streams(&self) -> usize {
         lock(&self.streams).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_log_levels_are_swept_when_the_table_grows() {
+        let hub = Hub::default();
+        for session_idx in 0..LOG_LEVEL_SWEEP_AT as u32 {
+            let mut session = [0u8; 16];
+            session[..4].copy_from_slice(&session_idx.to_be_bytes());
+            hub.set_log_level(session, LogLevel::Info, Duration::from_secs(3600));
+        }
+        assert_eq!(lock(&hub.log_levels).len(), LOG_LEVEL_SWEEP_AT);
+        // With a zero lifetime every earlier entry has expired: the next insert sweeps them.
+        hub.set_log_level([9; 16], LogLevel::Debug, Duration::ZERO);
+        assert_eq!(lock(&hub.log_levels).len(), 1);
+        assert_eq!(hub.log_level([9; 16]), Some(LogLevel::Debug));
     }
 }

@@ -434,7 +434,11 @@ fn set_level(env: &Env, id: &RequestId, params: &Map<String, Value>) -> Reply {
         );
     };
     if let Some(session) = &env.session {
-        env.state.hub.set_log_level(session.session_uid, level);
+        env.state.hub.set_log_level(
+            session.session_uid,
+            level,
+            env.state.config.session_lifetime,
+        );
     }
     Reply::Json(jsonrpc::result(id, json!({})))
 }
