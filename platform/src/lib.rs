@@ -7,5 +7,6 @@
 
 pub mod builtin;
 pub mod ck;
+pub mod http;
 pub mod rt;
 pub mod store;

@@ -88,6 +88,35 @@ impl Platform {
         Ok(Arc::clone(tenant))
     }
 
+    /// Deletes a tenant and its database. The system tenant cannot be deleted.
+    pub fn delete_tenant(&self, tenant_id: &str) -> Result<(), StoreError> {
+        validate_tenant_id(tenant_id)?;
+        if tenant_id == SYSTEM_TENANT {
+            return Err(StoreError::Invalid(vec![format!(
+                "the system tenant `{SYSTEM_TENANT}` cannot be deleted"
+            )]));
+        }
+        let path = self.tenant_path(tenant_id);
+        if !path.exists() {
+            return Err(StoreError::TenantNotFound(tenant_id.to_owned()));
+        }
+        self.lock().remove(tenant_id);
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(StoreError::Io(format!(
+                        "cannot delete {}: {error}",
+                        file.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Every tenant id, sorted.
     pub fn tenant_ids(&self) -> Result<Vec<String>, StoreError> {
         let entries = std::fs::read_dir(self.data_dir.join("tenants"))

@@ -1,0 +1,114 @@
+//! `POST {tenantId}/v1/Models/ImportRt?importStrategy=`: a runtime-model file (multipart field `file`,
+//! YAML or JSON) imported as a background job; the answer is `{"jobId": …}`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AssetApi;
+use super::error::{ApiError, bad_request};
+use super::jobs::JobState;
+use crate::rt::file::RuntimeModelFile;
+use crate::store::ImportStrategy;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImportQuery {
+    import_strategy: Option<String>,
+}
+
+fn strategy(text: Option<&str>) -> Result<ImportStrategy, String> {
+    match text.unwrap_or("InsertOnly") {
+        "0" | "InsertOnly" | "insertOnly" => Ok(ImportStrategy::InsertOnly),
+        "1" | "Upsert" | "upsert" => Ok(ImportStrategy::Upsert),
+        other => Err(format!(
+            "`importStrategy` is InsertOnly (0) or Upsert (1), not `{other}`"
+        )),
+    }
+}
+
+pub(crate) async fn import_rt(
+    State(api): State<Arc<AssetApi>>,
+    Path(tenant_id): Path<String>,
+    Query(query): Query<ImportQuery>,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let tenant = api.platform.tenant(&tenant_id)?;
+    let strategy = match strategy(query.import_strategy.as_deref()) {
+        Ok(strategy) => strategy,
+        Err(message) => return Ok(bad_request(message)),
+    };
+    let mut upload = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let file_name = field.file_name().unwrap_or_default().to_ascii_lowercase();
+                match field.bytes().await {
+                    Ok(bytes) => upload = Some((file_name, bytes)),
+                    Err(error) => return Ok(bad_request(format!("the upload broke off: {error}"))),
+                }
+            }
+            Ok(Some(_other)) => continue,
+            Ok(None) => break,
+            Err(error) => return Ok(bad_request(format!("not a multipart form: {error}"))),
+        }
+    }
+    let Some((file_name, bytes)) = upload else {
+        return Ok(bad_request(
+            "send the runtime model as the multipart form field `file`",
+        ));
+    };
+    if file_name.ends_with(".zip") {
+        return Ok((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Json(json!({"message": "zip uploads are not supported yet: upload the runtime model as one .yaml or .json file"})),
+        )
+            .into_response());
+    }
+    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
+        return Ok(bad_request(
+            "the file is not UTF-8 text: upload a .yaml or .json runtime model",
+        ));
+    };
+    let job_id = api.jobs.queue(&tenant_id);
+    let job_api = Arc::clone(&api);
+    let job = job_id.clone();
+    tokio::task::spawn_blocking(move || {
+        job_api
+            .jobs
+            .update(&job, JobState::Running, None, Vec::new());
+        let outcome = RuntimeModelFile::parse(&text)
+            .map_err(|error| vec![error])
+            .and_then(|file| {
+                tenant
+                    .import_runtime_model(&file, strategy)
+                    .map_err(|error| match error {
+                        crate::store::StoreError::Invalid(problems) => problems,
+                        other => vec![other.to_string()],
+                    })
+            });
+        match outcome {
+            Ok(report) => job_api.jobs.update(
+                &job,
+                JobState::Succeeded,
+                Some(format!(
+                    "created {} entities, updated {}, {} associations",
+                    report.created, report.updated, report.associations
+                )),
+                Vec::new(),
+            ),
+            Err(errors) => job_api.jobs.update(
+                &job,
+                JobState::Failed,
+                Some("nothing was imported".into()),
+                errors,
+            ),
+        }
+    });
+    Ok(Json(json!({"jobId": job_id})).into_response())
+}

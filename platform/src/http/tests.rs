@@ -1,0 +1,187 @@
+//! The REST contract through the router, without a socket.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::ck::load::LibraryFiles;
+use crate::ck::tests::fixtures;
+use crate::store::Platform;
+
+struct DataDir(std::path::PathBuf);
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn setup(name: &str) -> (DataDir, Arc<Platform>, axum::Router) {
+    let dir =
+        DataDir(std::env::temp_dir().join(format!("octomesh-http-{name}-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&dir.0);
+    let platform = Arc::new(Platform::open(&dir.0, crate::builtin::builtin_libraries()).unwrap());
+    let router = super::router(Arc::clone(&platform));
+    (dir, platform, router)
+}
+
+async fn call(router: &axum::Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn multipart(file_name: &str, content: &str) -> (String, Body) {
+    let boundary = "octomesh-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/yaml\r\n\r\n{content}\r\n--{boundary}--\r\n"
+    );
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        Body::from(body),
+    )
+}
+
+#[tokio::test]
+async fn tenants_are_listed_created_and_deleted() {
+    let (_dir, _platform, router) = setup("tenants");
+    let post = Request::post("/octosystem/v1/tenants?childTenantId=plant-a&databaseName=plant-a")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&router, post).await.0, StatusCode::CREATED);
+    let (status, tenants) = call(
+        &router,
+        Request::get("/octosystem/v1/tenants")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tenants.as_array().unwrap().len(), 2);
+    let again = Request::post("/octosystem/v1/tenants?childTenantId=plant-a")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&router, again).await.0, StatusCode::CONFLICT);
+    let bad = Request::post("/octosystem/v1/tenants?childTenantId=Bad%20Name")
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = call(&router, bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not a tenant id"),
+        "{body}"
+    );
+    let delete = Request::delete("/octosystem/v1/tenants?childTenantId=plant-a")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&router, delete).await.0, StatusCode::OK);
+    let system = Request::delete("/octosystem/v1/tenants?childTenantId=octosystem")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&router, system).await.0, StatusCode::BAD_REQUEST);
+    let unknown = Request::get("/nobody/v1/tenants")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&router, unknown).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_runtime_model_upload_runs_as_a_job_that_reports_its_outcome() {
+    let (_dir, platform, router) = setup("import");
+    let tenant = platform.create_tenant("pv").unwrap();
+    for name in ["Basic", "Industry.Basic", "Industry.Energy"] {
+        tenant
+            .import_ck(&LibraryFiles::read_dir(&fixtures().join(name)).unwrap())
+            .unwrap();
+    }
+    let sample = std::fs::read_to_string(fixtures().join("../rt/pv/rt-pv.yaml")).unwrap();
+    let (content_type, body) = multipart("rt-pv.yaml", &sample);
+    let request = Request::post("/pv/v1/Models/ImportRt?importStrategy=0")
+        .header("content-type", content_type)
+        .body(body)
+        .unwrap();
+    let (status, answer) = call(&router, request).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let job_id = answer["jobId"].as_str().unwrap().to_owned();
+    let job = wait_for(&router, "pv", &job_id).await;
+    assert_eq!(job["state"], "Succeeded", "{job}");
+    assert!(
+        job["message"].as_str().unwrap().starts_with("created"),
+        "{job}"
+    );
+    assert!(tenant.count_entities().unwrap() > 0);
+
+    // The same upload again with InsertOnly fails as a whole, and says why.
+    let (content_type, body) = multipart("rt-pv.yaml", &sample);
+    let request = Request::post("/pv/v1/Models/ImportRt?importStrategy=InsertOnly")
+        .header("content-type", content_type)
+        .body(body)
+        .unwrap();
+    let job_id = call(&router, request).await.1["jobId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let job = wait_for(&router, "pv", &job_id).await;
+    assert_eq!(job["state"], "Failed");
+    assert!(
+        job["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("already exists; import with Upsert"),
+        "{job}"
+    );
+
+    let (content_type, body) = multipart("model.zip", "PK");
+    let request = Request::post("/pv/v1/Models/ImportRt")
+        .header("content-type", content_type)
+        .body(body)
+        .unwrap();
+    assert_eq!(
+        call(&router, request).await.0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let (content_type, body) = multipart("rt.yaml", &sample);
+    let request = Request::post("/pv/v1/Models/ImportRt?importStrategy=Merge")
+        .header("content-type", content_type)
+        .body(body)
+        .unwrap();
+    let (status, answer) = call(&router, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("InsertOnly (0) or Upsert (1)")
+    );
+    let missing = Request::get("/pv/v1/jobs?id=999")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&router, missing).await.0, StatusCode::NOT_FOUND);
+}
+
+async fn wait_for(router: &axum::Router, tenant: &str, job_id: &str) -> Value {
+    for _ in 0..200 {
+        let request = Request::get(format!("/{tenant}/v1/jobs?id={job_id}"))
+            .body(Body::empty())
+            .unwrap();
+        let (_, job) = call(router, request).await;
+        if job["state"] == "Succeeded" || job["state"] == "Failed" {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("job {job_id} did not finish");
+}
