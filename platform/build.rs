@@ -1,9 +1,14 @@
-//! Embeds the built-in CK libraries (System, System.StreamData) so the binary needs no files at run time.
+//! Embeds the built-in CK libraries (System, System.StreamData) and the demo library so the binary needs no files at run time.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-const BUILTIN: [&str; 2] = ["System", "System.StreamData"];
+/// (name, folder under `fixtures/`): the built-in libraries, then the demo library of `up --demo`.
+const EMBEDDED: [(&str, &str); 3] = [
+    ("System", "octomesh/ck/System"),
+    ("System.StreamData", "octomesh/ck/System.StreamData"),
+    ("Demo", "demo"),
+];
 
 fn main() {
     let root = PathBuf::from(
@@ -13,8 +18,8 @@ fn main() {
         "/// The built-in libraries as (name, [(relative path, text)]), in dependency order.\n",
     );
     code.push_str("pub(crate) const BUILTIN_LIBRARIES: &[(&str, &[(&str, &str)])] = &[\n");
-    for name in BUILTIN {
-        let dir = root.join("fixtures/octomesh/ck").join(name);
+    for (name, folder) in EMBEDDED {
+        let dir = root.join("fixtures").join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());
         let mut files = Vec::new();
         collect(&dir, &mut files);

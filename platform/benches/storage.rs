@@ -84,6 +84,8 @@ fn main() {
             offset: 0,
             include_archived: false,
             attribute_paths: None,
+            rt_ids: None,
+            related: None,
         };
         let started = Instant::now();
         let page = tenant.query_entities(&query).expect("the query runs");

@@ -10,14 +10,31 @@ include!(concat!(env!("OUT_DIR"), "/builtin_libraries.rs"));
 pub fn builtin_libraries() -> Vec<LibraryFiles> {
     BUILTIN_LIBRARIES
         .iter()
-        .map(|(name, files)| LibraryFiles {
-            root: PathBuf::from(format!("builtin:{name}")),
-            files: files
-                .iter()
-                .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
-                .collect(),
-        })
+        .filter(|(name, _)| *name != DEMO)
+        .map(library)
         .collect()
+}
+
+/// The name of the demo library (`platform/fixtures/demo`).
+pub const DEMO: &str = "Demo";
+
+/// The demo library of `up --demo`: sites, machines, sensors.
+pub fn demo_library() -> LibraryFiles {
+    BUILTIN_LIBRARIES
+        .iter()
+        .find(|(name, _)| *name == DEMO)
+        .map(library)
+        .expect("build.rs embeds the demo library")
+}
+
+fn library((name, files): &(&str, &[(&str, &str)])) -> LibraryFiles {
+    LibraryFiles {
+        root: PathBuf::from(format!("builtin:{name}")),
+        files: files
+            .iter()
+            .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
+            .collect(),
+    }
 }
 
 #[cfg(test)]

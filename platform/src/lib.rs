@@ -7,6 +7,8 @@
 
 pub mod builtin;
 pub mod ck;
+pub mod demo;
+pub mod graphql;
 pub mod http;
 pub mod rt;
 pub mod store;

@@ -91,6 +91,16 @@ impl CkCatalog {
             .collect()
     }
 
+    /// The non-abstract types that are `id` or derive from it: what a query of `id` returns.
+    pub fn concrete_types(&self, id: &ElementId) -> Vec<ElementId> {
+        self.models
+            .values()
+            .flat_map(|installed| installed.model.types.values())
+            .filter(|ck_type| !ck_type.is_abstract && self.derives_from(&ck_type.id, id))
+            .map(|ck_type| ck_type.id.clone())
+            .collect()
+    }
+
     /// Whether `id` is `ancestor` or derives from it.
     pub fn derives_from(&self, id: &ElementId, ancestor: &ElementId) -> bool {
         self.ancestry(id)

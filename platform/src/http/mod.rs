@@ -44,6 +44,8 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .route("/{tenant}/v1/Models/ImportRt", post(models::import_rt))
         .route("/{tenant}/v1/models/ImportRt", post(models::import_rt))
         .route("/{tenant}/v1/jobs", get(jobs::status))
+        .route("/tenants/{tenant}/GraphQL", post(crate::graphql::handler))
+        .route("/tenants/{tenant}/graphql", post(crate::graphql::handler))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .with_state(state)
 }

@@ -3,6 +3,7 @@
 //!
 //! Every change is one transaction: a refused import or entity write leaves nothing behind.
 
+mod associations;
 mod clock;
 mod entities;
 mod error;
@@ -14,11 +15,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+pub use associations::{AssociationChange, AssociationEnd};
 pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};
 pub use error::StoreError;
 pub use import::{ImportReport, ImportStrategy};
 pub use query::{
-    EntityPage, EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, MAX_LIMIT, SortColumn,
+    EntityPage, EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, MAX_LIMIT, Related,
+    SortColumn,
 };
 pub use tenant::Tenant;
 

@@ -77,6 +77,36 @@ pub struct EntityQuery {
     pub include_archived: bool,
     /// Only these attribute paths in the result (dot paths reach into records).
     pub attribute_paths: Option<Vec<String>>,
+    /// Only these entities.
+    pub rt_ids: Option<Vec<String>>,
+    /// Only the entities associated with one entity by one role.
+    pub related: Option<Related>,
+}
+
+/// The entities at the other end of `role` from `rt_id`, followed in `direction`.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub rt_id: String,
+    pub role: String,
+    pub direction: super::entities::Direction,
+}
+
+impl EntityQuery {
+    /// A query of one type with defaults: no filter, first page of [`MAX_LIMIT`] / 10.
+    pub fn of_type(ck_type: impl Into<String>) -> EntityQuery {
+        EntityQuery {
+            ck_type: ck_type.into(),
+            filter: None,
+            search: None,
+            sort: Vec::new(),
+            limit: 100,
+            offset: 0,
+            include_archived: false,
+            attribute_paths: None,
+            rt_ids: None,
+            related: None,
+        }
+    }
 }
 
 /// One page of results.
@@ -116,7 +146,45 @@ impl Tenant {
                 type_id: &type_id,
             };
             let mut parameters = Vec::new();
-            let mut clauses = vec![format!("ck_type = '{}'", sql_literal(&type_id.to_string()))];
+            let concrete = catalog.concrete_types(&type_id);
+            let single_type = concrete.len() == 1 && concrete[0] == type_id;
+            let mut clauses = vec![if single_type {
+                format!("ck_type = '{}'", sql_literal(&type_id.to_string()))
+            } else if concrete.is_empty() {
+                "0".to_owned()
+            } else {
+                format!(
+                    "ck_type IN ({})",
+                    concrete
+                        .iter()
+                        .map(|id| format!("'{}'", sql_literal(&id.to_string())))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }];
+            if let Some(rt_ids) = &query.rt_ids {
+                clauses.push("rt_id IN (SELECT value FROM json_each(?))".into());
+                parameters.push(SqlValue::Text(
+                    serde_json::to_string(rt_ids).unwrap_or_else(|_| "[]".into()),
+                ));
+            }
+            if let Some(related) = &query.related {
+                let role = ElementId::parse(&related.role).ok_or_else(|| {
+                    StoreError::Invalid(vec![format!(
+                        "`{}` is not an association role id: write `Model/Role`, e.g. `System/ParentChild`",
+                        related.role
+                    )])
+                })?;
+                let (from, to) = match related.direction {
+                    super::entities::Direction::Outbound => ("origin", "target"),
+                    super::entities::Direction::Inbound => ("target", "origin"),
+                };
+                clauses.push(format!(
+                    "rt_id IN (SELECT {to} FROM associations WHERE {from} = ? AND role = ?)"
+                ));
+                parameters.push(SqlValue::Text(related.rt_id.clone()));
+                parameters.push(SqlValue::Text(role.to_string()));
+            }
             if !query.include_archived {
                 clauses.push("archived = 0".into());
             }
@@ -152,7 +220,7 @@ impl Tenant {
             let hint = query
                 .filter
                 .as_ref()
-                .filter(|filter| filter.logic == Logic::And)
+                .filter(|filter| filter.logic == Logic::And && single_type)
                 .and_then(|filter| {
                     filter.fields.iter().find(|field| {
                         matches!(

@@ -257,6 +257,8 @@ mod queries {
             offset: 0,
             include_archived: false,
             attribute_paths: None,
+            rt_ids: None,
+            related: None,
         }
     }
 

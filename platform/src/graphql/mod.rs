@@ -1,0 +1,104 @@
+//! The asset repository's GraphQL endpoint, `{asset}/tenants/{tenantId}/GraphQL`: the generic
+//! surface of the OctoMesh schema — `constructionKit { models types attributes enums records
+//! associationRoles }`, `runtime { runtimeEntities(...) }`, `availableArchivePaths`, and the
+//! `runtime.runtimeEntities` create/update/delete mutations.
+//!
+//! A small executor over `graphql-parser` rather than a schema framework: the surface is fixed and
+//! generic, and the framework tripled the platform's build time (ARCHITECTURE.md, decision
+//! "GraphQL"). The per-type typed connections and introspection of upstream are not served.
+
+mod ck;
+mod connection;
+mod exec;
+mod input;
+mod mutation;
+mod runtime;
+
+use std::sync::{Arc, RwLockReadGuard};
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::Value;
+
+use crate::ck::catalog::CkCatalog;
+use crate::ck::model::ElementId;
+use crate::http::AssetApi;
+use crate::store::Tenant;
+use connection::unknown_field;
+use exec::{Args, FieldError, Object, OperationKind, Out};
+
+pub use exec::Request;
+
+/// `POST /tenants/{tenantId}/GraphQL`. GraphQL answers 200 with `errors` for query problems.
+pub(crate) async fn handler(
+    State(api): State<Arc<AssetApi>>,
+    Path(tenant_id): Path<String>,
+    Json(request): Json<Request>,
+) -> Json<Value> {
+    let platform = api.platform.clone();
+    let answer = tokio::task::spawn_blocking(move || match platform.tenant(&tenant_id) {
+        Ok(tenant) => execute(&tenant, request),
+        Err(error) => exec::request_error(&error.to_string()),
+    })
+    .await
+    .unwrap_or_else(|_| exec::request_error("the request failed; see the platform's log"));
+    Json(answer)
+}
+
+/// Runs one GraphQL request against a tenant.
+pub fn execute(tenant: &Tenant, request: Request) -> Value {
+    let prepared = match exec::prepare(request) {
+        Ok(prepared) => prepared,
+        Err(message) => return exec::request_error(&message),
+    };
+    match prepared.kind {
+        OperationKind::Query => exec::execute(&prepared, &QueryRoot { tenant }),
+        OperationKind::Mutation => exec::execute(&prepared, &mutation::MutationRoot { tenant }),
+    }
+}
+
+/// The query root (`OctoQuery`).
+struct QueryRoot<'t> {
+    tenant: &'t Tenant,
+}
+
+impl Object for QueryRoot<'_> {
+    fn type_name(&self) -> &'static str {
+        "OctoQuery"
+    }
+
+    fn field<'s>(&'s self, name: &str, args: &Args) -> Result<Out<'s>, FieldError> {
+        match name {
+            "constructionKit" => Ok(Out::object(CkRoot(self.tenant.catalog()))),
+            "runtime" => Ok(Out::object(runtime::RuntimeQuery {
+                tenant: self.tenant,
+            })),
+            "availableArchivePaths" => {
+                let ck_type: String = args.require("ckTypeId")?;
+                let catalog = self.tenant.catalog();
+                let id = ElementId::parse(&ck_type)
+                    .filter(|id| catalog.ck_type(id).is_some())
+                    .ok_or_else(|| FieldError::invalid(format!("unknown CK type `{ck_type}`")))?;
+                let paths = ck::attribute_paths(&catalog, &id, ck::max_depth(args)?);
+                Ok(Out::objects(paths.into_iter().map(ck::PathNode)))
+            }
+            other => Err(unknown_field("OctoQuery", other)),
+        }
+    }
+}
+
+/// `constructionKit`, holding the catalog's read lock while its fields resolve.
+struct CkRoot<'t>(RwLockReadGuard<'t, CkCatalog>);
+
+impl Object for CkRoot<'_> {
+    fn type_name(&self) -> &'static str {
+        "CkQuery"
+    }
+
+    fn field<'s>(&'s self, name: &str, args: &Args) -> Result<Out<'s>, FieldError> {
+        ck::ck_field(&self.0, name, args)
+    }
+}
+
+#[cfg(test)]
+mod tests;
