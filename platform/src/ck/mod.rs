@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod load;
 pub mod model;
 pub mod source;
+pub mod upload;
 pub mod version;
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! The asset repository's REST contract (the paths of the OctoMesh SDK's `AssetServicesClient`):
-//! tenants, runtime-model import as a background job, job status.
-//!
-//! Not yet here: `ImportCk` (zip and compiled formats), the GraphQL endpoint, and bearer-token checks
-//! (issue 4); see docs/design/001-platform-contracts.md.
+//! tenants, CK and runtime-model imports as background jobs, job status, and the GraphQL endpoint
+//! (`crate::graphql`). Not yet here: bearer-token checks (issue 4).
 
 mod error;
 mod jobs;
@@ -21,6 +19,9 @@ pub use jobs::{JobState, JobStatus, Jobs};
 
 /// Largest accepted upload (upstream allows 300 MB).
 const MAX_UPLOAD_BYTES: usize = 300 * 1024 * 1024;
+
+/// Largest GraphQL request (a batch of entities to create fits comfortably).
+const MAX_GRAPHQL_BYTES: usize = 32 * 1024 * 1024;
 
 /// What the handlers share.
 pub struct AssetApi {
@@ -41,11 +42,19 @@ pub fn router(platform: Arc<Platform>) -> Router {
                 .post(tenants::create)
                 .delete(tenants::delete),
         )
+        .route("/{tenant}/v1/Models/ImportCk", post(models::import_ck))
+        .route("/{tenant}/v1/models/ImportCk", post(models::import_ck))
         .route("/{tenant}/v1/Models/ImportRt", post(models::import_rt))
         .route("/{tenant}/v1/models/ImportRt", post(models::import_rt))
         .route("/{tenant}/v1/jobs", get(jobs::status))
-        .route("/tenants/{tenant}/GraphQL", post(crate::graphql::handler))
-        .route("/tenants/{tenant}/graphql", post(crate::graphql::handler))
+        .route(
+            "/tenants/{tenant}/GraphQL",
+            post(crate::graphql::handler).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)),
+        )
+        .route(
+            "/tenants/{tenant}/graphql",
+            post(crate::graphql::handler).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)),
+        )
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .with_state(state)
 }

@@ -1,5 +1,7 @@
-//! `POST {tenantId}/v1/Models/ImportRt?importStrategy=`: a runtime-model file (multipart field `file`,
-//! YAML or JSON) imported as a background job; the answer is `{"jobId": …}`.
+//! `POST {tenantId}/v1/Models/ImportRt?importStrategy=` (a runtime-model file, YAML or JSON) and
+//! `POST {tenantId}/v1/Models/ImportCk` (a CK library: a zip of its folder or one compiled
+//! YAML/JSON), both as the multipart field `file` and both run as background jobs; the answer is
+//! `{"jobId": …}`, polled at `GET {tenantId}/v1/jobs?id=`.
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use serde_json::json;
 use super::AssetApi;
 use super::error::{ApiError, bad_request};
 use super::jobs::JobState;
+use crate::ck::upload::library_from_upload;
 use crate::rt::file::RuntimeModelFile;
 use crate::store::ImportStrategy;
 
@@ -43,25 +46,9 @@ pub(crate) async fn import_rt(
         Ok(strategy) => strategy,
         Err(message) => return Ok(bad_request(message)),
     };
-    let mut upload = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let file_name = field.file_name().unwrap_or_default().to_ascii_lowercase();
-                match field.bytes().await {
-                    Ok(bytes) => upload = Some((file_name, bytes)),
-                    Err(error) => return Ok(bad_request(format!("the upload broke off: {error}"))),
-                }
-            }
-            Ok(Some(_other)) => continue,
-            Ok(None) => break,
-            Err(error) => return Ok(bad_request(format!("not a multipart form: {error}"))),
-        }
-    }
-    let Some((file_name, bytes)) = upload else {
-        return Ok(bad_request(
-            "send the runtime model as the multipart form field `file`",
-        ));
+    let (file_name, bytes) = match read_upload(&mut multipart, "the runtime model").await {
+        Ok(upload) => upload,
+        Err(response) => return Ok(response),
     };
     if file_name.ends_with(".zip") {
         return Ok((
@@ -106,6 +93,81 @@ pub(crate) async fn import_rt(
                 &job,
                 JobState::Failed,
                 Some("nothing was imported".into()),
+                errors,
+            ),
+        }
+    });
+    Ok(Json(json!({"jobId": job_id})).into_response())
+}
+
+/// The multipart field `file`: its lower-cased name and bytes.
+async fn read_upload(
+    multipart: &mut Multipart,
+    what: &str,
+) -> Result<(String, axum::body::Bytes), Response> {
+    let mut upload = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let file_name = field.file_name().unwrap_or_default().to_ascii_lowercase();
+                match field.bytes().await {
+                    Ok(bytes) => upload = Some((file_name, bytes)),
+                    Err(error) => {
+                        return Err(bad_request(format!("the upload broke off: {error}")));
+                    }
+                }
+            }
+            Ok(Some(_other)) => continue,
+            Ok(None) => break,
+            Err(error) => return Err(bad_request(format!("not a multipart form: {error}"))),
+        }
+    }
+    upload.ok_or_else(|| bad_request(format!("send {what} as the multipart form field `file`")))
+}
+
+pub(crate) async fn import_ck(
+    State(api): State<Arc<AssetApi>>,
+    Path(tenant_id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let tenant = api.platform.tenant(&tenant_id)?;
+    let (file_name, bytes) = match read_upload(&mut multipart, "the CK library").await {
+        Ok(upload) => upload,
+        Err(response) => return Ok(response),
+    };
+    let job_id = api.jobs.queue(&tenant_id);
+    let job_api = Arc::clone(&api);
+    let job = job_id.clone();
+    tokio::task::spawn_blocking(move || {
+        job_api
+            .jobs
+            .update(&job, JobState::Running, None, Vec::new());
+        let name = if file_name.is_empty() {
+            "upload".to_owned()
+        } else {
+            file_name
+        };
+        let outcome = library_from_upload(&name, &bytes)
+            .map_err(|error| vec![error])
+            .and_then(|library| {
+                tenant.import_ck(&library).map_err(|error| match error {
+                    crate::store::StoreError::Ck(errors) => {
+                        errors.0.iter().map(ToString::to_string).collect()
+                    }
+                    other => vec![other.to_string()],
+                })
+            });
+        match outcome {
+            Ok(model_id) => job_api.jobs.update(
+                &job,
+                JobState::Succeeded,
+                Some(format!("installed {model_id}")),
+                Vec::new(),
+            ),
+            Err(errors) => job_api.jobs.update(
+                &job,
+                JobState::Failed,
+                Some("nothing was installed".into()),
                 errors,
             ),
         }

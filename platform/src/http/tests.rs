@@ -185,3 +185,194 @@ async fn wait_for(router: &axum::Router, tenant: &str, job_id: &str) -> Value {
     }
     panic!("job {job_id} did not finish");
 }
+
+fn multipart_bytes(file_name: &str, content: &[u8]) -> (String, Body) {
+    let boundary = "octomesh-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        Body::from(body),
+    )
+}
+
+/// A library folder zipped under `prefix/`, as a user zips a checkout.
+fn zip_library(library: &LibraryFiles, prefix: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (path, text) in &library.files {
+        writer
+            .start_file(format!("{prefix}/{}", path.display()), options)
+            .unwrap();
+        writer.write_all(text.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// A library's files merged into one compiled document.
+fn compile(library: &LibraryFiles) -> String {
+    let mut document = serde_yaml::Mapping::new();
+    for (path, text) in &library.files {
+        let serde_yaml::Value::Mapping(mapping) = serde_yaml::from_str(text).unwrap() else {
+            panic!("{} is a mapping", path.display());
+        };
+        for (key, value) in mapping {
+            match (document.get_mut(&key), value) {
+                (Some(serde_yaml::Value::Sequence(items)), serde_yaml::Value::Sequence(more)) => {
+                    items.extend(more)
+                }
+                (_, value) => {
+                    document.insert(key, value);
+                }
+            }
+        }
+    }
+    serde_yaml::to_string(&document).unwrap()
+}
+
+async fn import_ck(router: &axum::Router, tenant: &str, file_name: &str, bytes: &[u8]) -> Value {
+    let (content_type, body) = multipart_bytes(file_name, bytes);
+    let request = Request::post(format!("/{tenant}/v1/Models/ImportCk"))
+        .header("content-type", content_type)
+        .body(body)
+        .unwrap();
+    let (status, answer) = call(router, request).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    wait_for(router, tenant, answer["jobId"].as_str().unwrap()).await
+}
+
+#[tokio::test]
+async fn ck_libraries_import_from_a_zip_or_a_compiled_file_as_jobs() {
+    let (_dir, platform, router) = setup("import-ck");
+    let tenant = platform.create_tenant("plant").unwrap();
+    let basic = LibraryFiles::read_dir(&fixtures().join("Basic")).unwrap();
+    let industry = LibraryFiles::read_dir(&fixtures().join("Industry.Basic")).unwrap();
+
+    // Industry.Basic depends on Basic: refused while Basic is missing, and nothing installed.
+    let job = import_ck(
+        &router,
+        "plant",
+        "industry.yaml",
+        compile(&industry).as_bytes(),
+    )
+    .await;
+    assert_eq!(job["state"], "Failed", "{job}");
+    assert!(job["errors"].to_string().contains("Basic"), "{job}");
+    assert_eq!(tenant.installed_model("Industry.Basic").unwrap(), None);
+
+    let job = import_ck(
+        &router,
+        "plant",
+        "basic.zip",
+        &zip_library(&basic, "Basic/ConstructionKit"),
+    )
+    .await;
+    assert_eq!(job["state"], "Succeeded", "{job}");
+    assert!(
+        job["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("installed Basic-"),
+        "{job}"
+    );
+    let job = import_ck(
+        &router,
+        "plant",
+        "industry.yaml",
+        compile(&industry).as_bytes(),
+    )
+    .await;
+    assert_eq!(job["state"], "Succeeded", "{job}");
+    assert!(tenant.installed_model("Industry.Basic").unwrap().is_some());
+
+    // A broken reference names the file and the element.
+    let mut broken = LibraryFiles::read_dir(&fixtures().join("../../plant")).unwrap();
+    let machine = broken
+        .files
+        .get_mut(std::path::Path::new("types/machine.yaml"))
+        .unwrap();
+    *machine = machine.replace("${this}/Speed", "${this}/Sped");
+    let job = import_ck(
+        &router,
+        "plant",
+        "plant.zip",
+        &zip_library(&broken, "plant"),
+    )
+    .await;
+    assert_eq!(job["state"], "Failed", "{job}");
+    let errors = job["errors"].to_string();
+    assert!(
+        errors.contains("machine.yaml") && errors.contains("Sped"),
+        "{errors}"
+    );
+
+    let job = import_ck(&router, "plant", "junk.zip", b"PK\x03\x04 not really").await;
+    assert_eq!(job["state"], "Failed");
+    assert!(
+        job["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("not a readable zip"),
+        "{job}"
+    );
+    let job = import_ck(
+        &router,
+        "plant",
+        "empty.zip",
+        &zip_library(&LibraryFiles::default(), "x"),
+    )
+    .await;
+    assert!(
+        job["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("no ckModel.yaml"),
+        "{job}"
+    );
+}
+
+#[tokio::test]
+async fn graphql_answers_over_http() {
+    let (_dir, platform, router) = setup("graphql");
+    crate::demo::seed(
+        &platform,
+        "demo",
+        crate::demo::DemoSize {
+            sites: 1,
+            machines_per_site: 2,
+            sensors_per_machine: 1,
+        },
+    )
+    .unwrap();
+    let request = Request::post("/tenants/demo/GraphQL")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            serde_json::json!({"query": "{ runtime { runtimeEntities(ckId: \"Demo/Machine\") { totalCount } } }"})
+                .to_string(),
+        ))
+        .unwrap();
+    let (status, answer) = call(&router, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer["data"]["runtime"]["runtimeEntities"]["totalCount"], 2,
+        "{answer}"
+    );
+    let request = Request::post("/tenants/nobody/GraphQL")
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"query": "{ runtime { __typename } }"}"#))
+        .unwrap();
+    let (_, answer) = call(&router, request).await;
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{answer}"
+    );
+}
