@@ -1,6 +1,7 @@
 //! The command line: every flag has an environment variable, parsed once here.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use octomesh_proto::address::WorkerAddress;
@@ -36,6 +37,34 @@ pub enum Command {
     Gateway(GatewayArgs),
     /// Run one tool-worker family over gRPC.
     Worker(WorkerArgs),
+    /// Run the embedded OctoMesh platform (asset repository: REST and GraphQL).
+    Platform(PlatformArgs),
+}
+
+/// Where the OctoMesh backend services are (the `{asset}`, … of the platform's URL scheme).
+#[derive(Debug, Clone, Args)]
+pub struct BackendOptions {
+    /// The asset repository's base URL, e.g. https://assets.example.com.
+    #[arg(long, env = "OCTOMESH_ASSET_URL")]
+    pub asset_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlatformArgs {
+    /// Where the platform listens.
+    #[arg(
+        long,
+        env = "OCTOMESH_PLATFORM_LISTEN",
+        default_value = "127.0.0.1:5001"
+    )]
+    pub listen: SocketAddr,
+    /// Where tenants' databases live (default: $XDG_DATA_HOME/octomesh-mcp or
+    /// ~/.local/share/octomesh-mcp).
+    #[arg(long, env = "OCTOMESH_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Seed the `demo` tenant (sites, machines, sensors) unless it exists.
+    #[arg(long, env = "OCTOMESH_DEMO")]
+    pub demo: bool,
 }
 
 /// Options shared by `up` and `gateway`.
@@ -96,6 +125,19 @@ pub struct UpArgs {
     /// a loopback TCP port.
     #[arg(long, env = "OCTOMESH_WORKER_TRANSPORT", value_enum, default_value_t = WorkerTransport::Unix)]
     pub worker_transport: WorkerTransport,
+    /// Where the embedded platform keeps its data (default: $XDG_DATA_HOME/octomesh-mcp or
+    /// ~/.local/share/octomesh-mcp). Data persists across restarts.
+    #[arg(long, env = "OCTOMESH_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Seed a `demo` tenant (sites → machines → sensors, about 3,000 entities) unless it exists.
+    #[arg(long, env = "OCTOMESH_DEMO")]
+    pub demo: bool,
+    /// Where the embedded platform listens (loopback; port 0 picks a free one).
+    #[arg(long, env = "OCTOMESH_PLATFORM_LISTEN", default_value = "127.0.0.1:0")]
+    pub platform_listen: SocketAddr,
+    /// Use this OctoMesh asset repository instead of starting the embedded platform.
+    #[arg(long, env = "OCTOMESH_ASSET_URL", conflicts_with = "demo")]
+    pub asset_url: Option<String>,
     #[command(flatten)]
     pub gateway: GatewayOptions,
 }
@@ -130,4 +172,6 @@ pub struct WorkerArgs {
         value_parser = WorkerAddress::parse
     )]
     pub listen: WorkerAddress,
+    #[command(flatten)]
+    pub backends: BackendOptions,
 }

@@ -4,12 +4,18 @@ use std::sync::Arc;
 
 use octomesh_proto::ToolHost;
 
-/// Every family name, for help and error messages.
-pub const FAMILIES: [&str; 1] = [octomesh_tools_fixtures::FAMILY];
+use crate::cli::BackendOptions;
 
-/// The registry of family `name`, as a host.
-pub fn host(name: &str) -> anyhow::Result<Arc<dyn ToolHost>> {
+/// Every family name, for help and error messages.
+pub const FAMILIES: [&str; 2] = [octomesh_tools_ck::FAMILY, octomesh_tools_fixtures::FAMILY];
+
+/// The registry of family `name`, as a host, reaching the backends in `backends`.
+pub fn host(name: &str, backends: &BackendOptions) -> anyhow::Result<Arc<dyn ToolHost>> {
     match name {
+        octomesh_tools_ck::FAMILY => Ok(Arc::new(
+            octomesh_tools_ck::registry(backends.asset_url.as_deref())
+                .map_err(anyhow::Error::msg)?,
+        )),
         octomesh_tools_fixtures::FAMILY => Ok(Arc::new(octomesh_tools_fixtures::registry())),
         other => anyhow::bail!(
             "unknown tool family `{other}`; this build serves: {}",

@@ -1,9 +1,10 @@
-//! The one binary's roles: `up` (everything on one machine), `gateway`, `worker`.
+//! The one binary's roles: `up` (everything on one machine), `gateway`, `worker`, `platform`.
 //!
 //! This crate only parses configuration and wires crates together; it holds no MCP or tool logic.
 
 pub mod cli;
 pub mod families;
+pub mod platform;
 pub mod stack;
 pub mod telemetry;
 
@@ -17,5 +18,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up(args) => stack::up(args).await,
         Command::Gateway(args) => stack::gateway(args).await,
         Command::Worker(args) => stack::worker(args).await,
+        Command::Platform(args) => platform::serve(args).await,
     }
 }

@@ -14,12 +14,14 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::cli::{GatewayArgs, GatewayOptions, UpArgs, WorkerArgs, WorkerTransport};
+use crate::cli::{
+    BackendOptions, GatewayArgs, GatewayOptions, UpArgs, WorkerArgs, WorkerTransport,
+};
 use crate::families;
 
 /// `octomesh-mcp worker`.
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
-    let host = families::host(&args.family)?;
+    let host = families::host(&args.family, &args.backends)?;
     let listener = WorkerListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -41,25 +43,55 @@ pub async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
     serve_with_drain(gateway, listener, drain).await
 }
 
-/// `octomesh-mcp up`: workers on loopback gRPC ports (or in-process), then the gateway.
+/// `octomesh-mcp up`: the embedded platform (unless `--asset-url` names another), workers on
+/// private sockets (or in-process), then the gateway.
 pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let families = families::for_up(args.fixtures);
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(crate::platform::default_data_dir);
+    let embedded = match &args.asset_url {
+        Some(_) => None,
+        None => Some(
+            crate::platform::EmbeddedPlatform::start(&data_dir, args.platform_listen, args.demo)
+                .await?,
+        ),
+    };
+    let asset_url = args
+        .asset_url
+        .clone()
+        .or_else(|| embedded.as_ref().map(|platform| platform.url.clone()));
     let stack = Stack::start(StackOptions {
         listen: args.listen,
         families: families.clone(),
         in_process: args.in_process,
         worker_transport: args.worker_transport,
         gateway: gateway_config(args.listen, &args.gateway)?,
+        backends: BackendOptions { asset_url },
     })
     .await?;
     let url = format!("http://{}/mcp", stack.address);
     println!("octomesh-mcp is up: {url}");
-    if families.is_empty() {
-        println!(
-            "  families: none yet (the OctoMesh tool families arrive with the embedded platform); add --fixtures for the test fixtures"
-        );
-    } else {
-        println!("  families: {}", families.join(", "));
+    println!("  families: {}", families.join(", "));
+    match &embedded {
+        Some(platform) => {
+            println!(
+                "  platform: {} (GraphQL at /tenants/{{tenantId}}/GraphQL), data in {}",
+                platform.url,
+                data_dir.display()
+            );
+            if args.demo {
+                println!(
+                    "  demo tenant: {url_base}/demo/mcp  (try: get_available_types, then query_entities on Demo/Machine)",
+                    url_base = format_args!("http://{}", stack.address)
+                );
+            }
+        }
+        None => println!(
+            "  asset repository: {}",
+            args.asset_url.as_deref().unwrap_or_default()
+        ),
     }
     println!("  register it with Claude Code:  claude mcp add --transport http octomesh {url}");
     println!(
@@ -70,7 +102,11 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     crate::signal::shutdown().await;
     stack
         .stop(Duration::from_secs(args.gateway.drain_secs))
-        .await
+        .await?;
+    if let Some(platform) = embedded {
+        platform.stop().await?;
+    }
+    Ok(())
 }
 
 fn gateway_config(listen: SocketAddr, options: &GatewayOptions) -> anyhow::Result<GatewayConfig> {
@@ -115,6 +151,8 @@ pub struct StackOptions {
     /// How the gateway reaches the workers.
     pub worker_transport: WorkerTransport,
     pub gateway: GatewayConfig,
+    /// Where the families reach the backend services.
+    pub backends: BackendOptions,
 }
 
 /// A gateway and its workers running in this process.
@@ -148,7 +186,7 @@ impl Stack {
             _ => None,
         };
         for family in &options.families {
-            let host = families::host(family)?;
+            let host = families::host(family, &options.backends)?;
             if options.in_process {
                 in_process.push(host);
                 continue;

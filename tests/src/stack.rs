@@ -48,6 +48,7 @@ impl TestStack {
             in_process: false,
             worker_transport: octomesh_mcp::cli::WorkerTransport::Unix,
             gateway,
+            backends: octomesh_mcp::cli::BackendOptions { asset_url: None },
         })
         .await
         .expect("the stack starts");

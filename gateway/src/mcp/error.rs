@@ -28,10 +28,12 @@ pub(crate) fn tool_failure(error_code: ErrorCode, message: &str) -> McpFailure {
     }
 }
 
-/// A tool result that reports an error in text the model reads.
+/// A tool result that reports an error in text the model reads, and as the original server's
+/// envelope (`{isSuccess: false, errorMessage}`) in `structuredContent` for programs.
 pub(crate) fn error_result(message: &str) -> serde_json::Value {
     json!({
         "content": [{"type": "text", "text": message}],
+        "structuredContent": {"isSuccess": false, "errorMessage": message},
         "isError": true,
     })
 }

@@ -207,9 +207,10 @@ pub(crate) const DEFAULT_PAGE: usize = 100;
 pub(crate) fn store_error(error: StoreError) -> FieldError {
     let message = error.to_string();
     match error {
-        StoreError::Invalid(_) | StoreError::Ck(_) | StoreError::InvalidTenantId(_) => {
-            FieldError::invalid(message)
-        }
+        StoreError::Invalid(_)
+        | StoreError::InvalidQuery(_)
+        | StoreError::Ck(_)
+        | StoreError::InvalidTenantId(_) => FieldError::invalid(message),
         StoreError::NotFound(_) | StoreError::TenantNotFound(_) => FieldError {
             message,
             code: "NOT_FOUND",

@@ -26,9 +26,10 @@ pub(crate) fn bad_request(message: impl Into<String>) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self.0 {
-            StoreError::InvalidTenantId(_) | StoreError::Invalid(_) | StoreError::Ck(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            StoreError::InvalidTenantId(_)
+            | StoreError::Invalid(_)
+            | StoreError::InvalidQuery(_)
+            | StoreError::Ck(_) => StatusCode::BAD_REQUEST,
             StoreError::TenantNotFound(_) | StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::TenantExists(_) | StoreError::Conflict { .. } => StatusCode::CONFLICT,
             StoreError::Db(_) | StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -38,6 +39,9 @@ impl IntoResponse for ApiError {
                 "the request was refused, nothing was written".to_owned(),
                 problems.clone(),
             ),
+            StoreError::InvalidQuery(problems) => {
+                ("the query was refused".to_owned(), problems.clone())
+            }
             StoreError::Ck(errors) => (
                 "the construction kit was refused, nothing was installed".to_owned(),
                 errors.0.iter().map(ToString::to_string).collect(),

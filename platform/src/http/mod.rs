@@ -29,6 +29,17 @@ pub struct AssetApi {
     pub jobs: Jobs,
 }
 
+/// Serves the asset repository on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    platform: Arc<Platform>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(platform))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// The asset repository's routes.
 pub fn router(platform: Arc<Platform>) -> Router {
     let state = Arc::new(AssetApi {
@@ -36,6 +47,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
         jobs: Jobs::default(),
     });
     Router::new()
+        .route("/healthz", get(|| async { "ok" }))
         .route(
             "/{tenant}/v1/tenants",
             get(tenants::list)

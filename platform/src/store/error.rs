@@ -18,6 +18,9 @@ pub enum StoreError {
     /// The entity was refused; nothing was written.
     #[error("the entity was refused, nothing was written: {}", .0.join("; "))]
     Invalid(Vec<String>),
+    /// The query was refused (unknown type or path, operator that does not fit, bad paging).
+    #[error("the query was refused: {}", .0.join("; "))]
+    InvalidQuery(Vec<String>),
     #[error("entity `{0}` does not exist")]
     NotFound(String),
     #[error("entity `{rt_id}` is at version {current}, not {expected}: read it again and retry")]

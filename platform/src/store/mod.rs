@@ -36,6 +36,8 @@ pub struct Platform {
     /// Libraries every new tenant gets (System and friends), in dependency order.
     builtin: Vec<LibraryFiles>,
     open: Mutex<HashMap<String, Arc<Tenant>>>,
+    /// Held while the platform is open; released when it drops.
+    _lock: std::fs::File,
 }
 
 impl Platform {
@@ -44,10 +46,22 @@ impl Platform {
         std::fs::create_dir_all(data_dir.join("tenants")).map_err(|error| {
             StoreError::Io(format!("cannot create {}: {error}", data_dir.display()))
         })?;
+        // One process per data directory: two would keep diverging catalogs in memory.
+        let lock_path = data_dir.join("octomesh.lock");
+        let lock = std::fs::File::create(&lock_path).map_err(|error| {
+            StoreError::Io(format!("cannot create {}: {error}", lock_path.display()))
+        })?;
+        lock.try_lock().map_err(|_| {
+            StoreError::Io(format!(
+                "the data directory {} is in use by another octomesh-mcp process: stop it, or pass another --data-dir",
+                data_dir.display()
+            ))
+        })?;
         let platform = Platform {
             data_dir: data_dir.to_path_buf(),
             builtin,
             open: Mutex::new(HashMap::new()),
+            _lock: lock,
         };
         if !platform.tenant_path(SYSTEM_TENANT).exists() {
             platform.create_tenant(SYSTEM_TENANT)?;

@@ -123,13 +123,15 @@ pub const MAX_LIMIT: u32 = 1000;
 struct ResolvedPath {
     sql: String,
     value_type: Option<ValueType>,
+    /// For a record: its field names, to suggest dot paths.
+    record_fields: Vec<String>,
 }
 
 impl Tenant {
     /// Runs a query.
     pub fn query_entities(&self, query: &EntityQuery) -> Result<EntityPage, StoreError> {
         if query.limit == 0 || query.limit > MAX_LIMIT {
-            return Err(StoreError::Invalid(vec![format!(
+            return Err(StoreError::InvalidQuery(vec![format!(
                 "`limit` must be 1 to {MAX_LIMIT}, not {}",
                 query.limit
             )]));
@@ -139,7 +141,7 @@ impl Tenant {
             let type_id = ElementId::parse(&query.ck_type)
                 .filter(|id| catalog.ck_type(id).is_some())
                 .ok_or_else(|| {
-                    StoreError::Invalid(vec![format!("unknown CK type `{}`", query.ck_type)])
+                    StoreError::InvalidQuery(vec![format!("unknown CK type `{}`", query.ck_type)])
                 })?;
             let builder = Builder {
                 catalog: &catalog,
@@ -170,7 +172,7 @@ impl Tenant {
             }
             if let Some(related) = &query.related {
                 let role = ElementId::parse(&related.role).ok_or_else(|| {
-                    StoreError::Invalid(vec![format!(
+                    StoreError::InvalidQuery(vec![format!(
                         "`{}` is not an association role id: write `Model/Role`, e.g. `System/ParentChild`",
                         related.role
                     )])
@@ -192,7 +194,7 @@ impl Tenant {
                 clauses.push(
                     builder
                         .group(filter, &mut parameters)
-                        .map_err(|error| StoreError::Invalid(vec![error]))?,
+                        .map_err(|error| StoreError::InvalidQuery(vec![error]))?,
                 );
             }
             if let Some(search) = query
@@ -207,7 +209,7 @@ impl Tenant {
             for column in &query.sort {
                 let path = builder
                     .path(&column.attribute_path)
-                    .map_err(|error| StoreError::Invalid(vec![error]))?;
+                    .map_err(|error| StoreError::InvalidQuery(vec![error]))?;
                 order.push(format!(
                     "{} {}",
                     path.sql,
@@ -312,6 +314,7 @@ impl Builder<'_> {
             return Ok(ResolvedPath {
                 sql: column.into(),
                 value_type: Some(value_type),
+                record_fields: Vec::new(),
             });
         }
         let mut segments = attribute_path.split('.');
@@ -355,9 +358,22 @@ impl Builder<'_> {
                 .ok_or("attribute not installed")?;
             json_path.push_str(&format!(".\"{}\"", field.name));
         }
+        let record_fields = attribute
+            .record
+            .as_ref()
+            .and_then(|record| self.catalog.record(record))
+            .map(|record| {
+                record
+                    .attributes
+                    .iter()
+                    .map(|field| field.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(ResolvedPath {
             sql: format!("json_extract(attributes, '{json_path}')"),
             value_type: Some(attribute.value_type),
+            record_fields,
         })
     }
 
@@ -370,9 +386,13 @@ impl Builder<'_> {
         let path = self.path(&filter.attribute_path)?;
         let value_type = path.value_type;
         if matches!(value_type, Some(ValueType::Record | ValueType::RecordArray)) {
+            let fields = &path.record_fields;
+            let example = fields.first().map_or("Field", String::as_str);
             return Err(format!(
-                "`{}` is a record: filter on one of its fields with a dot path, e.g. `{}.FieldName`",
-                filter.attribute_path, filter.attribute_path
+                "`{}` is a record: filter on one of its fields with a dot path, e.g. `{}.{example}` (its fields: {})",
+                filter.attribute_path,
+                filter.attribute_path,
+                fields.join(", ")
             ));
         }
         let is_array = matches!(

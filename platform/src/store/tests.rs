@@ -527,12 +527,12 @@ mod queries {
         let dir = DataDir::new("badq");
         let (_platform, tenant) = setup(&dir);
         let error = |filter: FilterGroup| match tenant.query_entities(&query(Some(filter))) {
-            Err(StoreError::Invalid(problems)) => problems.join("; "),
+            Err(StoreError::InvalidQuery(problems)) => problems.join("; "),
             other => panic!("expected a refusal, got {other:?}"),
         };
         assert!(
             error(field("Plate", Op::Equals, Some(json!("x"))))
-                .contains("filter on one of its fields with a dot path, e.g. `Plate.FieldName`")
+                .contains("filter on one of its fields with a dot path, e.g. `Plate.Serial`")
         );
         assert!(
             error(field("Colour", Op::Equals, Some(json!("x"))))

@@ -10,6 +10,7 @@
 
 mod adapter;
 pub mod content;
+mod envelope;
 mod error;
 pub mod grpc;
 mod host;
@@ -19,6 +20,7 @@ mod scope;
 mod tool;
 
 pub use content::Content;
+pub use envelope::Envelope;
 pub use error::ToolError;
 pub use registry::Registry;
 pub use scope::{CallScope, LogLevel};

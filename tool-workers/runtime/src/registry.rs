@@ -122,16 +122,19 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
     /// Names are `snake_case` (1–64 chars), descriptions are present, input schemas are objects, and
     /// every High-risk tool declares the `confirm` argument its gate requires.
     pub fn lint(&self) -> Vec<String> {
+        // Kept as the original server spells them, so that its clients work unchanged.
+        const COMPATIBLE_NAMES: [&str; 1] = ["Echo"];
         let mut problems = Vec::new();
         for entry in &self.tools {
             let spec = &entry.spec;
             let name = spec.name.as_str();
-            let snake = !name.is_empty()
-                && name.len() <= 64
-                && name.starts_with(|first: char| first.is_ascii_lowercase())
-                && name
-                    .chars()
-                    .all(|char| char.is_ascii_lowercase() || char.is_ascii_digit() || char == '_');
+            let snake = COMPATIBLE_NAMES.contains(&name)
+                || !name.is_empty()
+                    && name.len() <= 64
+                    && name.starts_with(|first: char| first.is_ascii_lowercase())
+                    && name.chars().all(|char| {
+                        char.is_ascii_lowercase() || char.is_ascii_digit() || char == '_'
+                    });
             if !snake {
                 problems.push(format!(
                     "`{name}`: the name is not snake_case of 1-64 characters"

@@ -1,0 +1,44 @@
+//! [`CkCtx`]: what the family's tools share, and how a call finds its tenant.
+
+use octomesh_octo_client::{AssetClient, TenantSession};
+use octomesh_worker_runtime::{CallScope, ToolError};
+
+/// The asset repository client, when one is configured.
+pub struct CkCtx {
+    asset: Option<AssetClient>,
+}
+
+impl CkCtx {
+    pub fn new(asset_url: Option<&str>) -> Result<CkCtx, String> {
+        let asset = asset_url
+            .map(AssetClient::new)
+            .transpose()
+            .map_err(|error| error.to_string())?;
+        Ok(CkCtx { asset })
+    }
+
+    /// The tenant of the call (the `tenantId` argument, else the `/{tenantId}/mcp` route) and a
+    /// session against it with the caller's token.
+    pub(crate) fn session<'a>(
+        &'a self,
+        scope: &'a CallScope,
+        tenant_argument: Option<&'a str>,
+    ) -> Result<(&'a str, TenantSession<'a>), ToolError> {
+        let asset = self.asset.as_ref().ok_or_else(|| {
+            ToolError::Backend(
+                "this worker has no asset repository configured: start it with --asset-url (or OCTOMESH_ASSET_URL)".into(),
+            )
+        })?;
+        let context = scope.context();
+        let tenant = tenant_argument
+            .filter(|tenant| !tenant.is_empty())
+            .or(context.tenant.as_deref())
+            .ok_or_else(|| {
+                ToolError::InvalidArguments(
+                    "No tenant: pass `tenantId`, or connect to the tenant's endpoint /{tenantId}/mcp.".into(),
+                )
+            })?;
+        let session = asset.tenant(tenant, context.access_token.as_deref())?;
+        Ok((tenant, session))
+    }
+}

@@ -1,0 +1,14 @@
+//! Typed clients of the OctoMesh backend contracts, shared by every tool family: the asset
+//! repository's GraphQL surface (`{asset}/tenants/{tenantId}/GraphQL`) and its REST paths.
+//! The same client drives the embedded platform and a real OctoMesh installation.
+//!
+//! Errors become [`ClientError`]s whose messages are safe to show: backend bodies are summarised,
+//! never echoed whole, and the bearer token never appears.
+
+mod asset;
+mod error;
+mod graphql;
+pub mod types;
+
+pub use asset::{AssetClient, TenantSession};
+pub use error::ClientError;
