@@ -19,6 +19,7 @@ mod origin;
 mod resume;
 mod session;
 mod state;
+mod stats;
 mod tenant;
 mod workers;
 

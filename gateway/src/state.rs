@@ -24,6 +24,8 @@ pub(crate) struct AppState {
     listings: Mutex<HashMap<usize, v1::ListToolsResponse>>,
     /// Cancelled when the gateway shuts down: long-lived streams end, calls in flight drain.
     pub(crate) shutdown: CancellationToken,
+    /// Per-tool calls and durations, for `get_tool_statistics`.
+    pub(crate) stats: crate::stats::ToolStats,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             catalog: RwLock::new(Arc::new(Catalog::empty())),
             listings: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
+            stats: crate::stats::ToolStats::default(),
             config,
         }
     }

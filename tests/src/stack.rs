@@ -4,12 +4,15 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use octomesh_gateway::GatewayConfig;
+use octomesh_mcp::platform::EmbeddedPlatform;
 use octomesh_mcp::stack::{Stack, StackOptions};
 
 use crate::McpClient;
 
 pub struct TestStack {
     pub stack: Stack,
+    /// The embedded platform, when the stack runs the OctoMesh families.
+    pub platform: Option<EmbeddedPlatform>,
 }
 
 impl TestStack {
@@ -35,9 +38,34 @@ impl TestStack {
         .await
     }
 
+    /// The embedded platform on `data_dir` (seeded with the demo tenant when `demo`), and the
+    /// gateway with the `ck` family pointed at it: what `up` runs.
+    pub async fn platform(data_dir: &std::path::Path, demo: bool) -> TestStack {
+        let listen: SocketAddr = "127.0.0.1:0".parse().expect("a literal address parses");
+        let platform = EmbeddedPlatform::start(data_dir, listen, demo)
+            .await
+            .expect("the platform starts");
+        let mut test = TestStack::launch(
+            vec![octomesh_tools_ck::FAMILY],
+            |_| {},
+            Some(platform.url.clone()),
+        )
+        .await;
+        test.platform = Some(platform);
+        test
+    }
+
     async fn start(
         families: Vec<&'static str>,
         adjust: impl FnOnce(&mut GatewayConfig),
+    ) -> TestStack {
+        TestStack::launch(families, adjust, None).await
+    }
+
+    async fn launch(
+        families: Vec<&'static str>,
+        adjust: impl FnOnce(&mut GatewayConfig),
+        asset_url: Option<String>,
     ) -> TestStack {
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("a literal address parses");
         let mut gateway = GatewayConfig::new(listen);
@@ -48,12 +76,15 @@ impl TestStack {
             in_process: false,
             worker_transport: octomesh_mcp::cli::WorkerTransport::Unix,
             gateway,
-            backends: octomesh_mcp::cli::BackendOptions { asset_url: None },
+            backends: octomesh_mcp::cli::BackendOptions { asset_url },
         })
         .await
         .expect("the stack starts");
         assert!(stack.gateway().is_ready(), "the gateway sees its worker");
-        TestStack { stack }
+        TestStack {
+            stack,
+            platform: None,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -68,10 +99,18 @@ impl TestStack {
         McpClient::new(&self.url())
     }
 
+    /// A client of the tenant endpoint `/{tenant}/mcp`.
+    pub fn tenant_client(&self, tenant: &str) -> McpClient {
+        McpClient::new(&format!("http://{}/{tenant}/mcp", self.stack.address))
+    }
+
     pub async fn stop(self) {
         self.stack
             .stop(Duration::from_secs(5))
             .await
             .expect("the stack stops cleanly");
+        if let Some(platform) = self.platform {
+            platform.stop().await.expect("the platform stops cleanly");
+        }
     }
 }

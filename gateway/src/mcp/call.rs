@@ -57,9 +57,13 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
             ),
         );
     };
+    let started = std::time::Instant::now();
     if tool.pool.family == builtin::FAMILY {
-        let result =
-            builtin::call(&name, &catalog).unwrap_or_else(|| error_result("unknown built-in tool"));
+        let result = builtin::call(&name, arguments, &catalog, &env, &id)
+            .await
+            .unwrap_or_else(|| error_result("unknown built-in tool"));
+        let ok = result["isError"] != json!(true);
+        env.state.stats.record(&name, started.elapsed(), ok);
         return Reply::Json(jsonrpc::result(&id, result));
     }
     let progress_token = meta
@@ -69,12 +73,13 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
         .cloned();
     let context = env.call_context(&id, meta.as_ref());
     let start = v1::CallToolRequest {
-        name,
+        name: name.clone(),
         arguments_json: serde_json::to_vec(&arguments).expect("objects encode"),
         call_id: env.state.hub.next_call_id(),
+        validate_only: false,
     };
     let events = dispatch::call(Arc::clone(&tool.pool), tool.spec.idempotent, context, start);
-    let mut frames = relay(env, id, events, progress_token);
+    let mut frames = relay(env, id, events, progress_token, Finished { name, started });
     match frames.next().await {
         Some(Frame::Final(message)) => Reply::Json(message),
         Some(first) => Reply::Stream(
@@ -99,12 +104,19 @@ impl Drop for Tracked {
     }
 }
 
+/// What to record when a call finishes.
+struct Finished {
+    name: String,
+    started: std::time::Instant,
+}
+
 /// Turns call events into MCP messages, ending with the response.
 fn relay(
     env: Env,
     id: RequestId,
     mut events: BoxStream<'static, CallEvent>,
     progress_token: Option<Value>,
+    finished: Finished,
 ) -> BoxStream<'static, Frame> {
     let state = Arc::clone(&env.state);
     let session_uid = env.session.as_ref().map(|session| session.session_uid);
@@ -178,10 +190,12 @@ fn relay(
                     yield Frame::Message(jsonrpc::request(&server_request_id, &request.method, params));
                 }
                 CallEvent::Result(result) => {
+                    state.stats.record(&finished.name, finished.started.elapsed(), !result.is_error);
                     yield Frame::Final(jsonrpc::result(&id, tool_result(&result)));
                     return;
                 }
                 CallEvent::Failure { code: error_code, message } => {
+                    state.stats.record(&finished.name, finished.started.elapsed(), false);
                     let message = match tool_failure(error_code, &message) {
                         McpFailure::ToolResult(result) => jsonrpc::result(&id, result),
                         McpFailure::Protocol { code, message } => jsonrpc::error(Some(&id), code, &message, None),

@@ -29,6 +29,13 @@ pub(crate) fn erased_call<T: Tool>(
     .boxed()
 }
 
+/// Decodes the arguments as a call would, without running the tool (the confirm gate is not
+/// applied: it is about running, not about the arguments' shape).
+pub(crate) fn validate<T: Tool>(arguments_json: &[u8]) -> Result<(), ToolError> {
+    let arguments = decode_object(T::NAME, arguments_json)?;
+    decode_typed::<T>(T::NAME, arguments).map(drop)
+}
+
 /// The arguments as a JSON object; absent arguments are an empty object.
 fn decode_object(tool: &str, arguments_json: &[u8]) -> Result<Map<String, Value>, ToolError> {
     if arguments_json.is_empty() {

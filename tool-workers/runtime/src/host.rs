@@ -48,6 +48,22 @@ impl<Ctx: Send + Sync + 'static> ToolHost for Registry<Ctx> {
         request: v1::CallToolRequest,
     ) -> futures_util::future::BoxFuture<'_, Result<BoxCallStream, HostError>> {
         let stream = match self.index.get(request.name.as_str()) {
+            Some(&tool_idx) if request.validate_only => {
+                let outcome = (self.tools[tool_idx].validate)(&request.arguments_json);
+                let answer = match outcome {
+                    Ok(()) => Event::Result(v1::ToolResult {
+                        content_json: br#"[{"type":"text","text":"The arguments are valid."}]"#
+                            .to_vec(),
+                        structured_json: br#"{"isValid":true}"#.to_vec(),
+                        is_error: false,
+                    }),
+                    Err(error) => Event::Error(v1::ToolFailure {
+                        code: error.code() as i32,
+                        message: error.to_string(),
+                    }),
+                };
+                futures_util::stream::once(async move { Ok(event(answer)) }).boxed()
+            }
             Some(&tool_idx) => self.run(tool_idx, context, request.arguments_json, request.call_id),
             None => {
                 let failure = v1::ToolFailure {

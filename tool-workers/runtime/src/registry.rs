@@ -23,6 +23,7 @@ pub(crate) struct ToolEntry<Ctx> {
     pub(crate) name: &'static str,
     pub(crate) timeout: Duration,
     pub(crate) call: ErasedCall<Ctx>,
+    pub(crate) validate: fn(&[u8]) -> Result<(), ToolError>,
 }
 
 /// Resources a family serves (static ones and URI templates).
@@ -89,6 +90,7 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
             name: T::NAME,
             timeout: T::TIMEOUT,
             call: adapter::erased_call::<T>,
+            validate: adapter::validate::<T>,
         });
         self
     }
