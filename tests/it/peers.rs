@@ -73,3 +73,27 @@ async fn the_mcp_inspector_cli_lists_and_calls_tools() {
     assert_ok("MCP Inspector CLI", &inspector);
     stack.stop().await;
 }
+
+/// `up --demo` as a user runs it (the real binary, its own data directory), walked through by the
+/// official Python SDK, which checks every structured result against its outputSchema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_walks_through_up_demo() {
+    let data_dir =
+        std::env::temp_dir().join(format!("octomesh-up-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let port = octomesh_tests::process::free_port();
+    let args = [
+        "up".to_owned(),
+        "--demo".to_owned(),
+        "--data-dir".to_owned(),
+        data_dir.display().to_string(),
+        "--listen".to_owned(),
+        format!("127.0.0.1:{port}"),
+    ];
+    let server = octomesh_tests::process::Proc::start(&args, port).await;
+    let url = format!("http://127.0.0.1:{port}/demo/mcp");
+    let walk = run("PEER_PY", "tests/peers/py_ck_walkthrough.py", &[&url], &[]).await;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data_dir);
+    assert_ok("the up --demo walkthrough", &walk);
+}

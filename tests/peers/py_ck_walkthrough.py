@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The `up --demo` walkthrough with the official Python MCP SDK (PyPI `mcp` 2.x).
+
+usage: py_ck_walkthrough.py URL
+
+URL is a tenant endpoint of a server started with `up --demo`, e.g. http://127.0.0.1:8080/demo/mcp.
+The SDK checks every structured result against the tool's outputSchema. Steps: discover the CK schema
+(get_available_types, get_type_schema), create a machine under a site, query it with an And/Or filter
+and a sort, update it with expectedVersion, see a stale version refused with the current version, delete
+it (refused without confirm, then archived), and read a failed call's envelope.
+Exit 0 and one summary line on success; non-zero with "FAIL: ..." on stderr otherwise.
+"""
+import asyncio
+import json
+import sys
+import time
+
+TIMEOUT = 60.0
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise CheckFailed(msg)
+
+
+async def call(session, tool, args, expect_error=False):
+    r = await session.call_tool(tool, args)
+    check(r.is_error == expect_error, f"{tool}({json.dumps(args)}): isError={r.is_error}: {r.content}")
+    s = r.structured_content
+    check(isinstance(s, dict), f"{tool}: no structuredContent")
+    check(s.get("isSuccess") == (not expect_error), f"{tool}: isSuccess={s.get('isSuccess')}: {s}")
+    return s
+
+
+async def run(url):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    import httpx2
+
+    t0 = time.perf_counter()
+    http_client = httpx2.AsyncClient(timeout=httpx2.Timeout(TIMEOUT, read=TIMEOUT))
+    try:
+        async with streamable_http_client(url, http_client=http_client) as streams:
+            async with ClientSession(streams[0], streams[1], read_timeout_seconds=TIMEOUT) as s:
+                await s.initialize()
+                tools = {t.name: t for t in (await s.list_tools()).tools}
+                for want in ("query_entities", "create_entity", "update_entity", "delete_entity",
+                             "get_type_schema", "get_available_types", "navigate_associations"):
+                    check(want in tools, f"tools/list lacks {want}")
+                    check(tools[want].output_schema is not None, f"{want} has no outputSchema")
+
+                types = await call(s, "get_available_types", {"ckModelId": "Demo"})
+                ids = sorted(t["ckTypeId"] for t in types["types"])
+                check(ids == ["Demo/Machine", "Demo/Sensor", "Demo/Site"], f"demo types: {ids}")
+                schema = (await call(s, "get_type_schema", {"ckTypeId": "Demo/Machine"}))["schema"]
+                required = sorted(a["attributeName"] for a in schema["attributes"] if not a["isOptional"])
+                check(required == ["MachineState", "Manufacturer", "Name", "SerialNumber"], f"required: {required}")
+
+                sites = await call(s, "query_entities_simple", {"ckTypeId": "Demo/Site",
+                                   "simpleFilters": [{"AttributePath": "Country", "Value": "AT"}]})
+                check(sites["totalCount"] == 2, f"Austrian sites: {sites['totalCount']}")
+                site = sites["entities"][0]["rtId"]
+
+                data = [{"AttributePath": "Name", "Value": "Walkthrough Press"},
+                        {"AttributePath": "Manufacturer", "Value": "Walkthrough AG"},
+                        {"AttributePath": "SerialNumber", "Value": "WT-1"},
+                        {"AttributePath": "MachineState", "Value": "Idle"},
+                        {"AttributePath": "RatedPower", "Value": 77.5}]
+                created = (await call(s, "create_entity", {"ckTypeId": "Demo/Machine", "entityData": data,
+                           "associations": [{"roleId": "System/ParentChild", "targetRtId": site,
+                                             "targetCkTypeId": "Demo/Site"}]}))["entity"]
+                rt_id = created["rtId"]
+
+                found = await call(s, "query_entities", {"ckTypeId": "Demo/Machine", "limit": 5,
+                    "filters": {"Operator": "Or", "Fields": [
+                        {"AttributePath": "Manufacturer", "Operator": "Equals", "Value": "Walkthrough AG"},
+                        {"AttributePath": "SerialNumber", "Operator": "StartsWith", "Value": "WT-"}]},
+                    "sort": [{"AttributePath": "Name", "Direction": "asc"}]})
+                check(found["totalCount"] == 1 and found["entities"][0]["rtId"] == rt_id, f"query: {found}")
+
+                updated = (await call(s, "update_entity", {"rtId": rt_id, "ckTypeId": "Demo/Machine",
+                           "expectedVersion": created["rtVersion"],
+                           "entityData": [{"AttributePath": "MachineState", "Value": "Running"}]}))["entity"]
+                check(updated["rtVersion"] == created["rtVersion"] + 1, f"version after update: {updated}")
+                stale = await call(s, "update_entity", {"rtId": rt_id, "ckTypeId": "Demo/Machine",
+                                   "expectedVersion": created["rtVersion"],
+                                   "entityData": [{"AttributePath": "RatedPower", "Value": 1}]}, expect_error=True)
+                check(stale.get("isConflict") is True and stale.get("currentRtVersion") == updated["rtVersion"],
+                      f"conflict: {stale}")
+
+                refusal = await call(s, "delete_entity", {"ckTypeId": "Demo/Machine", "rtId": rt_id},
+                                     expect_error=True)
+                check("confirm" in refusal.get("errorMessage", ""), f"refusal: {refusal}")
+                await call(s, "delete_entity", {"ckTypeId": "Demo/Machine", "rtId": rt_id, "confirm": True})
+                after = await call(s, "query_entities_simple", {"ckTypeId": "Demo/Machine",
+                                   "simpleFilters": [{"AttributePath": "SerialNumber", "Value": "WT-1"}]})
+                check(after["totalCount"] == 0, f"after delete: {after['totalCount']}")
+    finally:
+        await http_client.aclose()
+    return f"OK py-sdk ck walkthrough {url}: {len(tools)} tools, created/queried/updated/deleted {rt_id} in {time.perf_counter() - t0:.2f}s"
+
+
+def leaf_errors(e):
+    subs = getattr(e, "exceptions", None)
+    if subs:
+        for x in subs:
+            yield from leaf_errors(x)
+    else:
+        yield e
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(64)
+    try:
+        print(asyncio.run(asyncio.wait_for(run(sys.argv[1]), TIMEOUT)), flush=True)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # noqa: BLE001 - anyio wraps errors in ExceptionGroups
+        leaves = list(leaf_errors(e))
+        failed = [x for x in leaves if isinstance(x, CheckFailed)]
+        msg = "; ".join(str(x) for x in (failed or leaves)) if failed else "; ".join(repr(x) for x in leaves)
+        print(f"FAIL py-sdk ck walkthrough {sys.argv[1]}: {msg}", file=sys.stderr)
+        sys.exit(1 if failed else 3)
+
+
+if __name__ == "__main__":
+    main()
