@@ -78,8 +78,7 @@ async fn the_mcp_inspector_cli_lists_and_calls_tools() {
 /// official Python SDK, which checks every structured result against its outputSchema.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_sdk_walks_through_up_demo() {
-    let data_dir =
-        std::env::temp_dir().join(format!("octomesh-up-demo-{}", std::process::id()));
+    let data_dir = std::env::temp_dir().join(format!("octomesh-up-demo-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
     let port = octomesh_tests::process::free_port();
     let args = [

@@ -6,6 +6,7 @@
 //! so JSON stays at this edge. No introspection (the generic surface is documented instead).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use graphql_parser::query::{
     Definition, Directive, Document, Field, FragmentDefinition, OperationDefinition, Selection,
@@ -115,17 +116,47 @@ pub(crate) enum OperationKind {
 
 /// A request, parsed and with its operation chosen.
 pub(crate) struct Prepared {
-    document: Document<'static, String>,
+    document: Arc<Document<'static, String>>,
     operation: usize,
     pub kind: OperationKind,
     variables: Map<String, Value>,
 }
 
+/// Parsed documents by query text: clients send the same few queries with other variables.
+const DOCUMENT_CACHE_ENTRIES: usize = 256;
+
+/// Longest query text accepted.
+const MAX_QUERY_BYTES: usize = 64 * 1024;
+
+fn parse(text: &str) -> Result<Arc<Document<'static, String>>, String> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Document<'static, String>>>>> =
+        OnceLock::new();
+    if text.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the query text is {} bytes; at most {MAX_QUERY_BYTES}: pass values as variables",
+            text.len()
+        ));
+    }
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(document) = cache.lock().expect("never poisoned").get(text) {
+        return Ok(Arc::clone(document));
+    }
+    let document = Arc::new(
+        graphql_parser::parse_query::<String>(text)
+            .map_err(|error| format!("the query does not parse: {error}"))?
+            .into_static(),
+    );
+    let mut cache = cache.lock().expect("never poisoned");
+    if cache.len() >= DOCUMENT_CACHE_ENTRIES {
+        cache.clear();
+    }
+    cache.insert(text.to_owned(), Arc::clone(&document));
+    Ok(document)
+}
+
 /// Parses the request and picks its operation; errors are request errors (no `data`).
 pub(crate) fn prepare(request: Request) -> Result<Prepared, String> {
-    let document = graphql_parser::parse_query::<String>(&request.query)
-        .map_err(|error| format!("the query does not parse: {error}"))?
-        .into_static();
+    let document = parse(&request.query)?;
     let operations: Vec<(usize, Option<&str>)> = document
         .definitions
         .iter()
