@@ -3,6 +3,7 @@
 mod ck;
 mod edges;
 mod peers;
+mod platform_rest;
 mod replicas;
 mod resume;
 mod stateless;

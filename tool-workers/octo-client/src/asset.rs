@@ -39,22 +39,21 @@ impl AssetClient {
         Ok(AssetClient { http, base })
     }
 
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
     /// Calls for one tenant, with the caller's bearer token (never logged).
     pub fn tenant<'a>(
         &'a self,
         tenant_id: &'a str,
         token: Option<&'a str>,
     ) -> Result<TenantSession<'a>, ClientError> {
-        let valid = !tenant_id.is_empty()
-            && tenant_id.len() <= 64
-            && tenant_id
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
-        if !valid {
-            return Err(ClientError::Invalid(format!(
-                "`{tenant_id}` is not a tenant id: use letters, digits, '-' or '_'"
-            )));
-        }
+        crate::rest::check_tenant(tenant_id)?;
         Ok(TenantSession {
             client: self,
             url: format!("{}/tenants/{tenant_id}/GraphQL", self.base),

@@ -8,7 +8,9 @@
 mod asset;
 mod error;
 mod graphql;
+mod rest;
 pub mod types;
 
 pub use asset::{AssetClient, TenantSession};
 pub use error::ClientError;
+pub use rest::{ImportStrategy, JobStatus, TenantInfo};

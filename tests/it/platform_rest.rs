@@ -1,0 +1,125 @@
+//! The asset repository's REST contract through `octo-client`, against the embedded platform over
+//! HTTP: tenants, CK and runtime-model imports as jobs.
+
+use std::time::Duration;
+
+use octomesh_octo_client::{AssetClient, ClientError, ImportStrategy};
+use octomesh_tests::TestStack;
+
+const TINY_LIBRARY: &str = r#"
+modelId: Tiny-1.0.0
+description: One type, compiled into a single file.
+dependencies: ["System-[2.0,3.0)"]
+attributes:
+  - id: Label
+    valueType: String
+types:
+  - typeId: Gadget
+    derivedFromCkTypeId: ${System}/Entity
+    attributes:
+      - id: ${this}/Label
+        name: Label
+"#;
+
+const GADGETS: &str = r#"
+dependencies:
+  - Tiny-[1.0,2.0)
+entities:
+  - rtId: 65a000000000000000000001
+    ckTypeId: Tiny/Gadget-1
+    attributes:
+      - id: Tiny/Label
+        value: first
+  - rtId: 65a000000000000000000002
+    ckTypeId: Tiny/Gadget-1
+    attributes:
+      - id: Tiny/Label
+        value: second
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_and_imports_work_through_the_rest_client() {
+    let dir = std::env::temp_dir().join(format!("octomesh-it-rest-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let stack = TestStack::platform(&dir, false).await;
+    let url = stack.platform.as_ref().unwrap().url.clone();
+    let asset = AssetClient::new(&url).unwrap();
+
+    asset
+        .create_tenant("octosystem", "lab", None)
+        .await
+        .unwrap();
+    let tenants = asset.tenants("octosystem", None).await.unwrap();
+    assert!(
+        tenants.iter().any(|tenant| tenant.tenant_id == "lab"),
+        "{tenants:?}"
+    );
+    let again = asset.create_tenant("octosystem", "lab", None).await;
+    assert!(matches!(again, Err(ClientError::Invalid(_))), "{again:?}");
+
+    let job = asset
+        .import_ck("lab", "tiny.yaml", TINY_LIBRARY.as_bytes().to_vec(), None)
+        .await
+        .unwrap();
+    let status = asset
+        .wait_for_job("lab", &job, Duration::from_secs(30), None)
+        .await
+        .unwrap();
+    assert_eq!(status.state, "Succeeded", "{status:?}");
+    assert_eq!(status.message.as_deref(), Some("installed Tiny-1.0.0"));
+
+    let broken = TINY_LIBRARY
+        .replace("Tiny-1.0.0", "Flimsy-1.0.0")
+        .replace("${this}/Label\n        name", "${this}/Lable\n        name");
+    let job = asset
+        .import_ck("lab", "broken.yaml", broken.into_bytes(), None)
+        .await
+        .unwrap();
+    let status = asset
+        .wait_for_job("lab", &job, Duration::from_secs(30), None)
+        .await
+        .unwrap();
+    assert_eq!(status.state, "Failed");
+    assert!(
+        status.errors.iter().any(|error| error.contains("Lable")),
+        "{status:?}"
+    );
+
+    let job = asset
+        .import_rt(
+            "lab",
+            "gadgets.yaml",
+            GADGETS.as_bytes().to_vec(),
+            ImportStrategy::InsertOnly,
+            None,
+        )
+        .await
+        .unwrap();
+    let status = asset
+        .wait_for_job("lab", &job, Duration::from_secs(30), None)
+        .await
+        .unwrap();
+    assert_eq!(status.state, "Succeeded", "{status:?}");
+    let session = asset.tenant("lab", None).unwrap();
+    let gadgets = session
+        .query_entities(&octomesh_octo_client::types::EntityQuery::of_type(
+            "Tiny/Gadget",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(gadgets.total_count, 2);
+
+    let missing = asset.job("lab", "999999", None).await;
+    assert!(
+        matches!(missing, Err(ClientError::NotFound(_))),
+        "{missing:?}"
+    );
+    asset
+        .delete_tenant("octosystem", "lab", None)
+        .await
+        .unwrap();
+    let gone = asset.tenant("lab", None).unwrap().ck_models().await;
+    assert!(gone.is_err(), "{gone:?}");
+    stack.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

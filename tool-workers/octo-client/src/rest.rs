@@ -1,0 +1,317 @@
+//! The asset repository's REST paths: tenants, CK and runtime-model imports (multipart uploads run
+//! as background jobs), and job status.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::asset::AssetClient;
+use crate::error::ClientError;
+use crate::graphql::without_url;
+
+/// A tenant as the asset repository lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantInfo {
+    pub tenant_id: String,
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
+/// A background job's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatus {
+    pub id: String,
+    /// `Queued`, `Running`, `Succeeded` or `Failed`.
+    pub state: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub errors: Vec<String>,
+}
+
+impl JobStatus {
+    pub fn is_finished(&self) -> bool {
+        self.state == "Succeeded" || self.state == "Failed"
+    }
+}
+
+/// How a runtime-model import treats entities that exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStrategy {
+    InsertOnly,
+    Upsert,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JobCreated {
+    job_id: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    details: Vec<String>,
+}
+
+impl AssetClient {
+    fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let request = self
+            .http()
+            .request(method, format!("{}{path}", self.base()));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let response = request.send().await.map_err(|error| {
+            ClientError::Unavailable(format!(
+                "the asset repository is unreachable ({})",
+                without_url(&error)
+            ))
+        })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|error| {
+            ClientError::Unavailable(format!(
+                "the asset repository's answer broke off ({})",
+                without_url(&error)
+            ))
+        })?;
+        if status.is_success() {
+            let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            return serde_json::from_slice(body).map_err(|error| {
+                ClientError::Unavailable(format!(
+                    "the asset repository's answer has an unexpected shape: {error}"
+                ))
+            });
+        }
+        let summary = serde_json::from_slice::<ErrorBody>(&bytes)
+            .ok()
+            .map(|body| {
+                let mut text = body.message.unwrap_or_default();
+                if !body.details.is_empty() {
+                    text.push_str(": ");
+                    text.push_str(&body.details.join("; "));
+                }
+                text
+            })
+            .filter(|text| !text.is_empty())
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        Err(match status.as_u16() {
+            400 | 409 | 413 | 415 | 422 => ClientError::Invalid(summary),
+            401 => ClientError::Unauthenticated(
+                "Not authenticated. Call authenticate(tenantId) to sign in, then retry.".into(),
+            ),
+            403 => ClientError::PermissionDenied(summary),
+            404 => ClientError::NotFound(summary),
+            _ => ClientError::Unavailable(summary),
+        })
+    }
+
+    /// `GET {tenantId}/v1/tenants`: the tenants visible from `tenant_id`.
+    pub async fn tenants(
+        &self,
+        tenant_id: &str,
+        token: Option<&str>,
+    ) -> Result<Vec<TenantInfo>, ClientError> {
+        check_tenant(tenant_id)?;
+        self.send(self.request(
+            reqwest::Method::GET,
+            &format!("/{tenant_id}/v1/tenants"),
+            token,
+        ))
+        .await
+    }
+
+    /// `POST {tenantId}/v1/tenants?childTenantId=&databaseName=`.
+    pub async fn create_tenant(
+        &self,
+        tenant_id: &str,
+        child_tenant_id: &str,
+        token: Option<&str>,
+    ) -> Result<(), ClientError> {
+        check_tenant(tenant_id)?;
+        let request = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/{tenant_id}/v1/tenants"),
+                token,
+            )
+            .query(&[
+                ("childTenantId", child_tenant_id),
+                ("databaseName", child_tenant_id),
+            ]);
+        let _: serde_json::Value = self.send(request).await?;
+        Ok(())
+    }
+
+    /// `DELETE {tenantId}/v1/tenants?childTenantId=`.
+    pub async fn delete_tenant(
+        &self,
+        tenant_id: &str,
+        child_tenant_id: &str,
+        token: Option<&str>,
+    ) -> Result<(), ClientError> {
+        check_tenant(tenant_id)?;
+        let request = self
+            .request(
+                reqwest::Method::DELETE,
+                &format!("/{tenant_id}/v1/tenants"),
+                token,
+            )
+            .query(&[("childTenantId", child_tenant_id)]);
+        let _: serde_json::Value = self.send(request).await?;
+        Ok(())
+    }
+
+    /// `POST {tenantId}/v1/Models/ImportCk`: a zipped library folder or one compiled YAML/JSON
+    /// file. Returns the job id.
+    pub async fn import_ck(
+        &self,
+        tenant_id: &str,
+        file_name: &str,
+        content: Vec<u8>,
+        token: Option<&str>,
+    ) -> Result<String, ClientError> {
+        check_tenant(tenant_id)?;
+        let request = self.request(
+            reqwest::Method::POST,
+            &format!("/{tenant_id}/v1/Models/ImportCk"),
+            token,
+        );
+        let created: JobCreated = self.send(multipart(request, file_name, content)).await?;
+        Ok(created.job_id)
+    }
+
+    /// `POST {tenantId}/v1/Models/ImportRt?importStrategy=`: a runtime-model file. Returns the job id.
+    pub async fn import_rt(
+        &self,
+        tenant_id: &str,
+        file_name: &str,
+        content: Vec<u8>,
+        strategy: ImportStrategy,
+        token: Option<&str>,
+    ) -> Result<String, ClientError> {
+        check_tenant(tenant_id)?;
+        let strategy = match strategy {
+            ImportStrategy::InsertOnly => "InsertOnly",
+            ImportStrategy::Upsert => "Upsert",
+        };
+        let request = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/{tenant_id}/v1/Models/ImportRt"),
+                token,
+            )
+            .query(&[("importStrategy", strategy)]);
+        let created: JobCreated = self.send(multipart(request, file_name, content)).await?;
+        Ok(created.job_id)
+    }
+
+    /// `GET {tenantId}/v1/jobs?id=`.
+    pub async fn job(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        token: Option<&str>,
+    ) -> Result<JobStatus, ClientError> {
+        check_tenant(tenant_id)?;
+        let request = self
+            .request(
+                reqwest::Method::GET,
+                &format!("/{tenant_id}/v1/jobs"),
+                token,
+            )
+            .query(&[("id", job_id)]);
+        self.send(request).await
+    }
+
+    /// Polls a job until it finishes or `timeout` passes.
+    pub async fn wait_for_job(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        timeout: Duration,
+        token: Option<&str>,
+    ) -> Result<JobStatus, ClientError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = Duration::from_millis(20);
+        loop {
+            let status = self.job(tenant_id, job_id, token).await?;
+            if status.is_finished() {
+                return Ok(status);
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Err(ClientError::Unavailable(format!(
+                    "job {job_id} is still {} after {} s; poll it again later",
+                    status.state,
+                    timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    }
+}
+
+/// A multipart form with one field `file` (written here: reqwest's multipart support pulls in
+/// MIME guessing this client does not need).
+fn multipart(
+    request: reqwest::RequestBuilder,
+    file_name: &str,
+    content: Vec<u8>,
+) -> reqwest::RequestBuilder {
+    let boundary = (0u32..)
+        .map(|attempt| format!("octomesh-boundary-{attempt:08x}"))
+        .find(|boundary| {
+            !content
+                .windows(boundary.len())
+                .any(|window| window == boundary.as_bytes())
+        })
+        .expect("some boundary is absent from the content");
+    let safe_name: String = file_name
+        .chars()
+        .filter(|char| !matches!(char, '"' | '\r' | '\n' | '\\'))
+        .collect();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    request
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+}
+
+pub(crate) fn check_tenant(tenant_id: &str) -> Result<(), ClientError> {
+    let valid = !tenant_id.is_empty()
+        && tenant_id.len() <= 64
+        && tenant_id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(ClientError::Invalid(format!(
+            "`{tenant_id}` is not a tenant id: use letters, digits, '-' or '_'"
+        )))
+    }
+}
