@@ -169,6 +169,22 @@ async fn schema_discovery_describes_the_installed_libraries() {
         .collect();
     assert!(paths.contains(&"Address") && !paths.contains(&"Address.City"));
 
+    let machine = ok(
+        &demo,
+        "get_type_schema",
+        json!({"ckTypeId": "Demo/Machine"}),
+    )
+    .await["schema"]
+        .clone();
+    let state = machine["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|attribute| attribute["attributeName"] == "MachineState")
+        .unwrap();
+    assert_eq!(state["valueType"], "ENUM");
+    assert_eq!(state["enumValues"][3], json!({"key": 3, "name": "Fault"}));
+
     let missing = refused(&demo, "get_type_schema", json!({"ckTypeId": "Demo/Robot"})).await;
     assert!(missing.contains("search_types"), "{missing}");
     stack.stop().await;

@@ -410,6 +410,22 @@ impl Object for AttributeUseNode<'_> {
             "description" => Out::optional(attribute.description.clone()),
             "ckRecordId" => element_ref(self.catalog, attribute.record.as_ref()),
             "ckEnumId" => element_ref(self.catalog, attribute.enumeration.as_ref()),
+            "enumValues" => Out::List(
+                attribute
+                    .enumeration
+                    .as_ref()
+                    .and_then(|id| self.catalog.ck_enum(id))
+                    .map(|ck_enum| {
+                        ck_enum
+                            .values
+                            .iter()
+                            .map(|value| {
+                                Out::leaf(serde_json::json!({"key": value.key, "name": value.name}))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
             other => return Err(unknown_field("CkTypeAttribute", other)),
         })
     }

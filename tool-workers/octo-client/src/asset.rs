@@ -565,6 +565,8 @@ impl TenantSession<'_> {
             description: Option<String>,
             ck_record_id: Option<FullName>,
             ck_enum_id: Option<FullName>,
+            #[serde(default)]
+            enum_values: Vec<crate::types::EnumValue>,
         }
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -578,7 +580,7 @@ impl TenantSession<'_> {
         let text = format!(
             "query Type($ckId: String!) {{ constructionKit {{ types(ckId: $ckId) {{ items {{ {TYPE_FIELDS}
                 derivedTypes {{ ckTypeId {{ fullName }} }}
-                attributes(first: 1000) {{ items {{ attributeName ckAttributeId {{ fullName }} attributeValueType isOptional isInherited description ckRecordId {{ fullName }} ckEnumId {{ fullName }} }} }}
+                attributes(first: 1000) {{ items {{ attributeName ckAttributeId {{ fullName }} attributeValueType isOptional isInherited description ckRecordId {{ fullName }} ckEnumId {{ fullName }} enumValues {{ key name }} }} }}
                 associations(first: 1000) {{ items {{ ckAssociationRoleId direction targetCkTypeId navigationPropertyName multiplicity }} }}
                 availableQueryColumns(maxDepth: 4) {{ attributePath attributeValueType }}
             }} }} }} }}"
@@ -607,6 +609,7 @@ impl TenantSession<'_> {
                     description: attribute.description,
                     ck_record_id: attribute.ck_record_id.map(|id| id.full_name),
                     ck_enum_id: attribute.ck_enum_id.map(|id| id.full_name),
+                    enum_values: attribute.enum_values,
                 })
                 .collect(),
             associations: full

@@ -250,6 +250,16 @@ pub struct CkTypeAttribute {
     /// For `ENUM`: the enum (values by name or key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ck_enum_id: Option<String>,
+    /// For `ENUM`: its values; write either the name or the key. Queries return the key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enum_values: Vec<EnumValue>,
+}
+
+/// One value of a CK enum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EnumValue {
+    pub key: i64,
+    pub name: String,
 }
 
 /// An association a type takes part in.
