@@ -62,42 +62,51 @@ pub(crate) async fn import_rt(
             "the file is not UTF-8 text: upload a .yaml or .json runtime model",
         ));
     };
-    let job_id = api.jobs.queue(&tenant_id);
-    let job_api = Arc::clone(&api);
+    let job_id = run_job(&api, &tenant_id, "nothing was imported", move || {
+        let file = RuntimeModelFile::parse(&text).map_err(|error| vec![error])?;
+        let report = tenant
+            .import_runtime_model(&file, strategy)
+            .map_err(|error| match error {
+                crate::store::StoreError::Invalid(problems) => problems,
+                other => vec![other.to_string()],
+            })?;
+        Ok(format!(
+            "created {} entities, updated {}, {} associations",
+            report.created, report.updated, report.associations
+        ))
+    });
+    Ok(Json(json!({"jobId": job_id})).into_response())
+}
+
+/// Queues a background job for `tenant_id` running `work` on a blocking thread; its outcome (a
+/// success message, or the problems, with `failure` as the message) becomes the job's status.
+fn run_job(
+    api: &Arc<AssetApi>,
+    tenant_id: &str,
+    failure: &'static str,
+    work: impl FnOnce() -> Result<String, Vec<String>> + Send + 'static,
+) -> String {
+    let job_id = api.jobs.queue(tenant_id);
+    let job_api = Arc::clone(api);
     let job = job_id.clone();
     tokio::task::spawn_blocking(move || {
         job_api
             .jobs
             .update(&job, JobState::Running, None, Vec::new());
-        let outcome = RuntimeModelFile::parse(&text)
-            .map_err(|error| vec![error])
-            .and_then(|file| {
-                tenant
-                    .import_runtime_model(&file, strategy)
-                    .map_err(|error| match error {
-                        crate::store::StoreError::Invalid(problems) => problems,
-                        other => vec![other.to_string()],
-                    })
-            });
-        match outcome {
-            Ok(report) => job_api.jobs.update(
-                &job,
-                JobState::Succeeded,
-                Some(format!(
-                    "created {} entities, updated {}, {} associations",
-                    report.created, report.updated, report.associations
-                )),
-                Vec::new(),
-            ),
-            Err(errors) => job_api.jobs.update(
-                &job,
-                JobState::Failed,
-                Some("nothing was imported".into()),
-                errors,
-            ),
+        match work() {
+            Ok(message) => {
+                job_api
+                    .jobs
+                    .update(&job, JobState::Succeeded, Some(message), Vec::new())
+            }
+            Err(errors) => {
+                job_api
+                    .jobs
+                    .update(&job, JobState::Failed, Some(failure.into()), errors)
+            }
         }
     });
-    Ok(Json(json!({"jobId": job_id})).into_response())
+    job_id
 }
 
 /// The multipart field `file`: its lower-cased name and bytes.
@@ -135,42 +144,20 @@ pub(crate) async fn import_ck(
         Ok(upload) => upload,
         Err(response) => return Ok(response),
     };
-    let job_id = api.jobs.queue(&tenant_id);
-    let job_api = Arc::clone(&api);
-    let job = job_id.clone();
-    tokio::task::spawn_blocking(move || {
-        job_api
-            .jobs
-            .update(&job, JobState::Running, None, Vec::new());
-        let name = if file_name.is_empty() {
-            "upload".to_owned()
-        } else {
-            file_name
-        };
-        let outcome = library_from_upload(&name, &bytes)
-            .map_err(|error| vec![error])
-            .and_then(|library| {
-                tenant.import_ck(&library).map_err(|error| match error {
-                    crate::store::StoreError::Ck(errors) => {
-                        errors.0.iter().map(ToString::to_string).collect()
-                    }
-                    other => vec![other.to_string()],
-                })
-            });
-        match outcome {
-            Ok(model_id) => job_api.jobs.update(
-                &job,
-                JobState::Succeeded,
-                Some(format!("installed {model_id}")),
-                Vec::new(),
-            ),
-            Err(errors) => job_api.jobs.update(
-                &job,
-                JobState::Failed,
-                Some("nothing was installed".into()),
-                errors,
-            ),
-        }
+    let name = if file_name.is_empty() {
+        "upload".to_owned()
+    } else {
+        file_name
+    };
+    let job_id = run_job(&api, &tenant_id, "nothing was installed", move || {
+        let library = library_from_upload(&name, &bytes).map_err(|error| vec![error])?;
+        let model_id = tenant.import_ck(&library).map_err(|error| match error {
+            crate::store::StoreError::Ck(errors) => {
+                errors.0.iter().map(ToString::to_string).collect::<Vec<_>>()
+            }
+            other => vec![other.to_string()],
+        })?;
+        Ok(format!("installed {model_id}"))
     });
     Ok(Json(json!({"jobId": job_id})).into_response())
 }

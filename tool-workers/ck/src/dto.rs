@@ -21,64 +21,13 @@ pub(crate) enum FilterLogicDto {
     Or,
 }
 
-/// Field-filter operators. `Contains`/`StartsWith`/`EndsWith` take substrings, `Like` takes
-/// `%`/`_` patterns, `Regex` a regular expression, `Between` `Value` and `SecondValue`,
-/// `In`/`NotIn` an array, `AnyEq`/`AnyLike` apply to array attributes, `IsNull`/`IsNotNull`
-/// ignore `Value`.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-pub(crate) enum FilterOperatorDto {
-    Equals,
-    NotEquals,
-    Contains,
-    StartsWith,
-    EndsWith,
-    GreaterThan,
-    GreaterThanOrEqual,
-    LessThan,
-    LessThanOrEqual,
-    Between,
-    In,
-    NotIn,
-    IsNull,
-    IsNotNull,
-    Regex,
-    Like,
-    AnyEq,
-    AnyLike,
-}
-
-impl From<FilterOperatorDto> for FilterOperator {
-    fn from(operator: FilterOperatorDto) -> FilterOperator {
-        match operator {
-            FilterOperatorDto::Equals => FilterOperator::Equals,
-            FilterOperatorDto::NotEquals => FilterOperator::NotEquals,
-            FilterOperatorDto::Contains => FilterOperator::Contains,
-            FilterOperatorDto::StartsWith => FilterOperator::StartsWith,
-            FilterOperatorDto::EndsWith => FilterOperator::EndsWith,
-            FilterOperatorDto::GreaterThan => FilterOperator::GreaterThan,
-            FilterOperatorDto::GreaterThanOrEqual => FilterOperator::GreaterThanOrEqual,
-            FilterOperatorDto::LessThan => FilterOperator::LessThan,
-            FilterOperatorDto::LessThanOrEqual => FilterOperator::LessThanOrEqual,
-            FilterOperatorDto::Between => FilterOperator::Between,
-            FilterOperatorDto::In => FilterOperator::In,
-            FilterOperatorDto::NotIn => FilterOperator::NotIn,
-            FilterOperatorDto::IsNull => FilterOperator::IsNull,
-            FilterOperatorDto::IsNotNull => FilterOperator::IsNotNull,
-            FilterOperatorDto::Regex => FilterOperator::Regex,
-            FilterOperatorDto::Like => FilterOperator::Like,
-            FilterOperatorDto::AnyEq => FilterOperator::AnyEq,
-            FilterOperatorDto::AnyLike => FilterOperator::AnyLike,
-        }
-    }
-}
-
 /// One condition on an attribute path (dot paths reach into records, e.g. `Address.City`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub(crate) struct FieldFilterDto {
     #[serde(rename = "AttributePath", alias = "attributePath")]
     pub attribute_path: String,
     #[serde(rename = "Operator", alias = "operator")]
-    pub operator: FilterOperatorDto,
+    pub operator: FilterOperator,
     #[serde(rename = "Value", alias = "value", default)]
     pub value: Option<Value>,
     #[serde(rename = "SecondValue", alias = "secondValue", default)]
@@ -133,7 +82,7 @@ impl FieldFilterCriteriaDto {
                 .into_iter()
                 .map(|field| FieldFilter {
                     attribute_path: field.attribute_path,
-                    operator: field.operator.into(),
+                    operator: field.operator,
                     value: field.value,
                     second_value: field.second_value,
                 })

@@ -287,26 +287,60 @@ pub(crate) struct WriteResult {
     pub current_rt_version: Option<u64>,
 }
 
-/// A version conflict as the original reports it: not successful, with the current entity.
-async fn conflict(
-    tenant: &str,
-    session: &octomesh_octo_client::TenantSession<'_>,
-    ck_type: &str,
-    rt_id: &str,
-    message: String,
-    current_version: Option<u64>,
-) -> Envelope<WriteResult> {
-    let entity = session.get_entity(ck_type, rt_id).await.ok().flatten();
-    let current_rt_version = current_version.or(entity.as_ref().map(|entity| entity.rt_version));
-    Envelope::failure(
-        Some(tenant),
-        message,
-        WriteResult {
-            entity,
-            is_conflict: true,
-            current_rt_version,
-        },
-    )
+/// The entity a write is about.
+struct Target<'a> {
+    tenant: &'a str,
+    session: &'a octomesh_octo_client::TenantSession<'a>,
+    ck_type: &'a str,
+    rt_id: &'a str,
+}
+
+impl Target<'_> {
+    /// A write's result: success with the entity after it, a version conflict as the original
+    /// reports it (not successful, with the current entity and version), or an error.
+    async fn outcome(
+        &self,
+        outcome: Result<Option<RtEntity>, ClientError>,
+        message: impl FnOnce(&Option<RtEntity>) -> String,
+    ) -> Result<Envelope<WriteResult>, ToolError> {
+        match outcome {
+            Ok(entity) => {
+                let message = message(&entity);
+                Ok(Envelope::success(
+                    Some(self.tenant),
+                    WriteResult {
+                        entity,
+                        is_conflict: false,
+                        current_rt_version: None,
+                    },
+                )
+                .with_message(message))
+            }
+            Err(ClientError::Conflict {
+                message,
+                current_version,
+            }) => {
+                let entity = self
+                    .session
+                    .get_entity(self.ck_type, self.rt_id)
+                    .await
+                    .ok()
+                    .flatten();
+                let current_rt_version =
+                    current_version.or(entity.as_ref().map(|entity| entity.rt_version));
+                Ok(Envelope::failure(
+                    Some(self.tenant),
+                    message,
+                    WriteResult {
+                        entity,
+                        is_conflict: true,
+                        current_rt_version,
+                    },
+                ))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
 }
 
 /// Update attributes of an existing runtime entity (`Value: null` removes an optional one), and
@@ -369,33 +403,20 @@ impl Tool for UpdateEntity {
                 &remove,
             )
             .await;
-        match outcome {
-            Ok(entity) => {
-                let message = format!("updated {} to version {}", entity.rt_id, entity.rt_version);
-                Ok(Envelope::success(
-                    Some(tenant),
-                    WriteResult {
-                        entity: Some(entity),
-                        is_conflict: false,
-                        current_rt_version: None,
-                    },
-                )
-                .with_message(message))
-            }
-            Err(ClientError::Conflict {
-                message,
-                current_version,
-            }) => Ok(conflict(
-                tenant,
-                &session,
-                &self.ck_type_id,
-                &self.rt_id,
-                message,
-                current_version,
-            )
-            .await),
-            Err(other) => Err(other.into()),
-        }
+        let target = Target {
+            tenant,
+            session: &session,
+            ck_type: &self.ck_type_id,
+            rt_id: &self.rt_id,
+        };
+        target
+            .outcome(outcome.map(Some), |entity| match entity {
+                Some(entity) => {
+                    format!("updated {} to version {}", entity.rt_id, entity.rt_version)
+                }
+                None => String::new(),
+            })
+            .await
     }
 }
 
@@ -444,33 +465,18 @@ impl Tool for DeleteEntity {
                 strategy,
             )
             .await;
-        match outcome {
-            Ok(()) => Ok(Envelope::success(
-                Some(tenant),
-                WriteResult {
-                    entity: None,
-                    is_conflict: false,
-                    current_rt_version: None,
-                },
-            )
-            .with_message(match strategy {
+        let target = Target {
+            tenant,
+            session: &session,
+            ck_type: &self.ck_type_id,
+            rt_id: &self.rt_id,
+        };
+        target
+            .outcome(outcome.map(|()| None), |_| match strategy {
                 DeleteStrategy::Archive => format!("archived {}", self.rt_id),
                 DeleteStrategy::Erase => format!("erased {}", self.rt_id),
-            })),
-            Err(ClientError::Conflict {
-                message,
-                current_version,
-            }) => Ok(conflict(
-                tenant,
-                &session,
-                &self.ck_type_id,
-                &self.rt_id,
-                message,
-                current_version,
-            )
-            .await),
-            Err(other) => Err(other.into()),
-        }
+            })
+            .await
     }
 }
 

@@ -435,11 +435,7 @@ impl TenantSession<'_> {
             .into_iter()
             .map(|definition| AssociationEnd {
                 ck_role_id: definition.ck_association_role_id,
-                direction: if definition.direction == "INBOUND" {
-                    AssociationDirection::Inbound
-                } else {
-                    AssociationDirection::Outbound
-                },
+                direction: AssociationDirection::from_graphql(&definition.direction),
                 rt_id: definition.target_rt_id,
                 ck_type_id: definition.target_ck_type_id,
             })
@@ -618,11 +614,7 @@ impl TenantSession<'_> {
                 .into_iter()
                 .map(|association| CkTypeAssociation {
                     ck_role_id: association.ck_association_role_id,
-                    direction: if association.direction == "INBOUND" {
-                        AssociationDirection::Inbound
-                    } else {
-                        AssociationDirection::Outbound
-                    },
+                    direction: AssociationDirection::from_graphql(&association.direction),
                     target_ck_type_id: association.target_ck_type_id,
                     navigation_name: association.navigation_property_name,
                     multiplicity: association.multiplicity,

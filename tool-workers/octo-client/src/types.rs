@@ -30,8 +30,11 @@ pub struct EntityPage {
     pub entities: Vec<RtEntity>,
 }
 
-/// Field-filter operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Field-filter operators (the names of the MCP `FilterOperatorDto`). `Contains`/`StartsWith`/
+/// `EndsWith` take substrings, `Like` takes `%`/`_` patterns, `Regex` a regular expression,
+/// `Between` `Value` and `SecondValue`, `In`/`NotIn` an array, `AnyEq`/`AnyLike` apply to array
+/// attributes, `IsNull`/`IsNotNull` ignore `Value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum FilterOperator {
     Equals,
     NotEquals,
@@ -192,6 +195,14 @@ pub enum AssociationDirection {
 }
 
 impl AssociationDirection {
+    pub(crate) fn from_graphql(name: &str) -> AssociationDirection {
+        if name == "INBOUND" {
+            AssociationDirection::Inbound
+        } else {
+            AssociationDirection::Outbound
+        }
+    }
+
     pub(crate) fn graphql_name(self) -> &'static str {
         match self {
             AssociationDirection::Inbound => "INBOUND",
