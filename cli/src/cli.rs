@@ -65,6 +65,10 @@ pub struct PlatformArgs {
     /// Seed the `demo` tenant (sites, machines, sensors) unless it exists.
     #[arg(long, env = "OCTOMESH_DEMO")]
     pub demo: bool,
+    /// The password of the `admin` account a new data directory gets (default: drawn and shown
+    /// once).
+    #[arg(long, env = "OCTOMESH_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
 }
 
 /// Options shared by `up` and `gateway`.
@@ -138,6 +142,10 @@ pub struct UpArgs {
     /// Use this OctoMesh asset repository instead of starting the embedded platform.
     #[arg(long, env = "OCTOMESH_ASSET_URL", conflicts_with = "demo")]
     pub asset_url: Option<String>,
+    /// The password of the `admin` account a new data directory gets (default: drawn and shown
+    /// once).
+    #[arg(long, env = "OCTOMESH_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
     #[command(flatten)]
     pub gateway: GatewayOptions,
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use octomesh_platform::demo::{DEMO_TENANT, DemoOutcome, DemoSize};
+use octomesh_platform::identity::Identity;
 use octomesh_platform::store::Platform;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -27,9 +28,12 @@ pub fn default_data_dir() -> PathBuf {
 
 /// A running embedded platform.
 pub struct EmbeddedPlatform {
-    /// The asset repository's base URL.
+    /// The asset repository's base URL (also the identity service's issuer).
     pub url: String,
     pub platform: Arc<Platform>,
+    pub identity: Arc<Identity>,
+    /// The `admin` password when this start created the account and drew it.
+    pub new_admin_password: Option<String>,
     stop: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -40,6 +44,7 @@ impl EmbeddedPlatform {
         data_dir: &Path,
         listen: SocketAddr,
         demo: bool,
+        admin_password: Option<&str>,
     ) -> anyhow::Result<EmbeddedPlatform> {
         let dir = data_dir.to_path_buf();
         let platform = tokio::task::spawn_blocking(move || {
@@ -68,10 +73,15 @@ impl EmbeddedPlatform {
             .await
             .with_context(|| format!("the platform cannot listen on {listen}"))?;
         let url = format!("http://{}", listener.local_addr()?);
+        let (identity, first_run) =
+            Identity::open(data_dir, &url, Arc::clone(&platform), admin_password)
+                .context("cannot open the identity service")?;
+        let identity = Arc::new(identity);
         let (stop, mut stop_rx) = watch::channel(false);
         let task = tokio::spawn(octomesh_platform::http::serve(
             listener,
             Arc::clone(&platform),
+            Arc::clone(&identity),
             async move {
                 let _ = stop_rx.wait_for(|stop| *stop).await;
             },
@@ -79,6 +89,8 @@ impl EmbeddedPlatform {
         Ok(EmbeddedPlatform {
             url,
             platform,
+            identity,
+            new_admin_password: first_run.admin_password,
             stop,
             task,
         })
@@ -95,11 +107,32 @@ impl EmbeddedPlatform {
 /// `octomesh-mcp platform`.
 pub async fn serve(args: PlatformArgs) -> anyhow::Result<()> {
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
-    let embedded = EmbeddedPlatform::start(&data_dir, args.listen, args.demo).await?;
+    let embedded = EmbeddedPlatform::start(
+        &data_dir,
+        args.listen,
+        args.demo,
+        args.admin_password.as_deref(),
+    )
+    .await?;
     tracing::info!(url = %embedded.url, data_dir = %data_dir.display(), "Platform serving.");
-    println!("OctoMesh platform (asset repository) at {}", embedded.url);
-    println!("  GraphQL: {}/tenants/{{tenantId}}/GraphQL", embedded.url);
-    println!("  data:    {}", data_dir.display());
+    println!(
+        "OctoMesh platform (asset repository and identity) at {}",
+        embedded.url
+    );
+    println!("  GraphQL:  {}/tenants/{{tenantId}}/GraphQL", embedded.url);
+    println!(
+        "  identity: {}/.well-known/openid-configuration",
+        embedded.url
+    );
+    println!("  data:     {}", data_dir.display());
+    print_new_admin(&embedded);
     crate::signal::shutdown().await;
     embedded.stop().await
+}
+
+/// Shows a drawn admin password, once: it is stored only as a hash.
+pub fn print_new_admin(embedded: &EmbeddedPlatform) {
+    if let Some(password) = &embedded.new_admin_password {
+        println!("  new account: user `admin`, password `{password}` (shown once; keep it)");
+    }
 }

@@ -54,8 +54,13 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let embedded = match &args.asset_url {
         Some(_) => None,
         None => Some(
-            crate::platform::EmbeddedPlatform::start(&data_dir, args.platform_listen, args.demo)
-                .await?,
+            crate::platform::EmbeddedPlatform::start(
+                &data_dir,
+                args.platform_listen,
+                args.demo,
+                args.admin_password.as_deref(),
+            )
+            .await?,
         ),
     };
     let asset_url = args
@@ -81,6 +86,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
                 platform.url,
                 data_dir.display()
             );
+            crate::platform::print_new_admin(platform);
             if args.demo {
                 println!(
                     "  demo tenant: {url_base}/demo/mcp  (try: get_available_types, then query_entities on Demo/Machine)",

@@ -10,5 +10,6 @@ pub mod ck;
 pub mod demo;
 pub mod graphql;
 pub mod http;
+pub mod identity;
 pub mod rt;
 pub mod store;

@@ -9,6 +9,9 @@ use octomesh_mcp::stack::{Stack, StackOptions};
 
 use crate::McpClient;
 
+/// The `admin` password of test platforms.
+pub const TEST_ADMIN_PASSWORD: &str = "test-admin-password";
+
 pub struct TestStack {
     pub stack: Stack,
     /// The embedded platform, when the stack runs the OctoMesh families.
@@ -42,7 +45,7 @@ impl TestStack {
     /// gateway with the `ck` family pointed at it: what `up` runs.
     pub async fn platform(data_dir: &std::path::Path, demo: bool) -> TestStack {
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("a literal address parses");
-        let platform = EmbeddedPlatform::start(data_dir, listen, demo)
+        let platform = EmbeddedPlatform::start(data_dir, listen, demo, Some(TEST_ADMIN_PASSWORD))
             .await
             .expect("the platform starts");
         let mut test = TestStack::launch(

@@ -29,13 +29,16 @@ pub struct AssetApi {
     pub jobs: Jobs,
 }
 
-/// Serves the asset repository on `listener` until `shutdown` completes.
+/// Serves the asset repository and the identity service on `listener` until `shutdown`
+/// completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     platform: Arc<Platform>,
+    identity: Arc<crate::identity::Identity>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(platform))
+    let app = router(platform).merge(crate::identity::router(identity));
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }
