@@ -111,6 +111,19 @@ pub struct GatewayOptions {
     /// How long to let calls in flight finish on shutdown, in seconds.
     #[arg(long, env = "OCTOMESH_DRAIN_SECS", default_value_t = 30)]
     pub drain_secs: u64,
+    /// The audience bearer tokens must carry (default: not checked).
+    #[arg(long, env = "OCTOMESH_AUTH_AUDIENCE")]
+    pub auth_audience: Option<String>,
+    /// `required`: every MCP request needs a bearer token; `optional`: requests without one are
+    /// anonymous (the device-flow tools sign sessions in). A token that is sent is always checked.
+    #[arg(long, env = "OCTOMESH_AUTH_MODE", value_enum, default_value_t = AuthModeArg::Optional)]
+    pub auth_mode: AuthModeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthModeArg {
+    Required,
+    Optional,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +159,13 @@ pub struct UpArgs {
     /// once).
     #[arg(long, env = "OCTOMESH_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// No authentication at all (loopback only): for scripts and quick experiments.
+    #[arg(long, env = "OCTOMESH_NO_AUTH")]
+    pub no_auth: bool,
+    /// The OAuth authority (issuer URL) to trust with `--asset-url` (default with the embedded
+    /// platform: its identity service).
+    #[arg(long, env = "OCTOMESH_AUTH_AUTHORITY")]
+    pub auth_authority: Option<String>,
     #[command(flatten)]
     pub gateway: GatewayOptions,
 }
@@ -155,6 +175,10 @@ pub struct GatewayArgs {
     /// Where the MCP endpoint listens.
     #[arg(long, env = "OCTOMESH_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// The OAuth authority (issuer URL) whose tokens the gateway accepts; none: no
+    /// authentication.
+    #[arg(long, env = "OCTOMESH_AUTH_AUTHORITY")]
+    pub auth_authority: Option<String>,
     /// A worker's gRPC URL (repeatable), e.g. http://ck-workers:50051.
     #[arg(
         long = "worker",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use octomesh_gateway::{Gateway, GatewayConfig, SessionKey};
+use octomesh_gateway::{AuthConfig, AuthMode, Gateway, GatewayConfig, SessionKey};
 use octomesh_proto::ToolHost;
 use octomesh_proto::address::WorkerAddress;
 use octomesh_worker_runtime::grpc::WorkerListener;
@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::cli::{
-    BackendOptions, GatewayArgs, GatewayOptions, UpArgs, WorkerArgs, WorkerTransport,
+    AuthModeArg, BackendOptions, GatewayArgs, GatewayOptions, UpArgs, WorkerArgs, WorkerTransport,
 };
 use crate::families;
 
@@ -34,6 +34,10 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
 pub async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
     let mut config = gateway_config(args.listen, &args.gateway)?;
     config.worker_urls = args.workers;
+    config.auth = auth_config(args.auth_authority.as_deref(), &args.gateway);
+    if config.auth.is_none() {
+        tracing::warn!("No --auth-authority: the gateway accepts every caller.");
+    }
     let drain = Duration::from_secs(args.gateway.drain_secs);
     let gateway = Gateway::new(config, Vec::new())?;
     let listener = TcpListener::bind(args.listen)
@@ -67,12 +71,27 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         .asset_url
         .clone()
         .or_else(|| embedded.as_ref().map(|platform| platform.url.clone()));
+    let mut gateway = gateway_config(args.listen, &args.gateway)?;
+    if args.no_auth {
+        anyhow::ensure!(
+            args.listen.ip().is_loopback(),
+            "--no-auth serves only on a loopback address, not {}",
+            args.listen
+        );
+        eprintln!("WARNING: --no-auth: every call is accepted without sign-in (loopback only).");
+    } else {
+        let authority = args
+            .auth_authority
+            .clone()
+            .or_else(|| embedded.as_ref().map(|platform| platform.url.clone()));
+        gateway.auth = auth_config(authority.as_deref(), &args.gateway);
+    }
     let stack = Stack::start(StackOptions {
         listen: args.listen,
         families: families.clone(),
         in_process: args.in_process,
         worker_transport: args.worker_transport,
-        gateway: gateway_config(args.listen, &args.gateway)?,
+        gateway,
         backends: BackendOptions { asset_url },
     })
     .await?;
@@ -113,6 +132,19 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         platform.stop().await?;
     }
     Ok(())
+}
+
+/// The gateway's OAuth configuration for `authority`, if any.
+fn auth_config(authority: Option<&str>, options: &GatewayOptions) -> Option<AuthConfig> {
+    let mut auth = AuthConfig::new(
+        authority?,
+        match options.auth_mode {
+            AuthModeArg::Required => AuthMode::Required,
+            AuthModeArg::Optional => AuthMode::Optional,
+        },
+    );
+    auth.audience = options.auth_audience.clone();
+    Some(auth)
 }
 
 fn gateway_config(listen: SocketAddr, options: &GatewayOptions) -> anyhow::Result<GatewayConfig> {

@@ -33,6 +33,8 @@ pub struct GatewayConfig {
     pub refresh_interval: Duration,
     /// Interval of SSE keep-alive comments.
     pub keep_alive: Duration,
+    /// The OAuth authority to trust; `None`: no authentication (loopback experiments).
+    pub auth: Option<crate::auth::AuthConfig>,
 }
 
 impl GatewayConfig {
@@ -51,6 +53,7 @@ impl GatewayConfig {
             tools_page_size: 500,
             refresh_interval: Duration::from_secs(10),
             keep_alive: Duration::from_secs(15),
+            auth: None,
         }
     }
 }

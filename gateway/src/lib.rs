@@ -9,6 +9,7 @@
 //!
 //! Entry points: [`Gateway::new`], [`Gateway::router`], [`Gateway::serve`].
 
+mod auth;
 mod catalog;
 mod config;
 mod dispatch;
@@ -35,6 +36,7 @@ use http::StatusCode;
 use octomesh_proto::ToolHost;
 use tokio::net::TcpListener;
 
+pub use auth::{AuthConfig, AuthMode};
 pub use config::GatewayConfig;
 pub use session::SessionKey;
 
@@ -123,12 +125,34 @@ impl Gateway {
             )
             .layer(middleware::from_fn_with_state(
                 Arc::clone(&self.state),
+                auth::authenticate,
+            ))
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(&self.state),
                 check_origin,
             ))
             .layer(DefaultBodyLimit::max(self.state.config.max_body_bytes));
+        let metadata = Router::new()
+            .route(
+                "/.well-known/oauth-protected-resource",
+                get(auth::protected_resource_metadata),
+            )
+            .route(
+                "/.well-known/oauth-protected-resource/mcp",
+                get(auth::protected_resource_metadata),
+            )
+            .route(
+                "/.well-known/oauth-protected-resource/{tenant}/mcp",
+                get(auth::protected_resource_metadata),
+            )
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(&self.state),
+                check_origin,
+            ));
         Router::new()
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(readyz))
+            .merge(metadata)
             .merge(mcp)
             .with_state(Arc::clone(&self.state))
     }

@@ -26,6 +26,8 @@ pub(crate) struct AppState {
     pub(crate) shutdown: CancellationToken,
     /// Per-tool calls and durations, for `get_tool_statistics`.
     pub(crate) stats: crate::stats::ToolStats,
+    /// The trusted OAuth authority, when authentication is on.
+    pub(crate) authority: Option<crate::auth::Authority>,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
             listings: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
             stats: crate::stats::ToolStats::default(),
+            authority: config.auth.clone().map(crate::auth::Authority::new),
             config,
         }
     }

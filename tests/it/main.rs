@@ -1,5 +1,6 @@
 //! End-to-end scenarios, one test binary (see `tests/src/lib.rs` for the harness).
 
+mod auth;
 mod ck;
 mod edges;
 mod peers;

@@ -54,6 +54,8 @@ pub struct McpClient {
     pub http: reqwest::Client,
     pub session: Option<String>,
     pub protocol_version: String,
+    /// Sent as `Authorization: Bearer …` with every request.
+    pub bearer: Option<String>,
     next_id: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -67,6 +69,7 @@ impl McpClient {
                 .expect("a client builds"),
             session: None,
             protocol_version: "2025-11-25".to_owned(),
+            bearer: None,
             next_id: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1)),
         }
     }
@@ -87,6 +90,9 @@ impl McpClient {
             request = request
                 .header("mcp-session-id", session)
                 .header("mcp-protocol-version", &self.protocol_version);
+        }
+        if let Some(token) = &self.bearer {
+            request = request.bearer_auth(token);
         }
         for (name, value) in extra {
             request = request.header(*name, *value);

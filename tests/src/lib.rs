@@ -5,6 +5,7 @@
 //! `.ci/install-peers.sh`; a test that needs one fails with that instruction when it is missing.
 
 pub mod client;
+pub mod oauth;
 pub mod peers;
 pub mod process;
 pub mod stack;

@@ -44,13 +44,32 @@ impl TestStack {
     /// The embedded platform on `data_dir` (seeded with the demo tenant when `demo`), and the
     /// gateway with the `ck` family pointed at it: what `up` runs.
     pub async fn platform(data_dir: &std::path::Path, demo: bool) -> TestStack {
+        TestStack::platform_with_auth(data_dir, demo, None, None).await
+    }
+
+    /// Like [`TestStack::platform`], with the gateway trusting the platform's identity service
+    /// in `mode` (`None`: no authentication).
+    pub async fn platform_with_auth(
+        data_dir: &std::path::Path,
+        demo: bool,
+        mode: Option<octomesh_gateway::AuthMode>,
+        audience: Option<&str>,
+    ) -> TestStack {
+        let audience = audience.map(str::to_owned);
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("a literal address parses");
         let platform = EmbeddedPlatform::start(data_dir, listen, demo, Some(TEST_ADMIN_PASSWORD))
             .await
             .expect("the platform starts");
+        let authority = platform.url.clone();
         let mut test = TestStack::launch(
             vec![octomesh_tools_ck::FAMILY],
-            |_| {},
+            |config| {
+                config.auth = mode.map(|mode| {
+                    let mut auth = octomesh_gateway::AuthConfig::new(authority, mode);
+                    auth.audience = audience;
+                    auth
+                });
+            },
             Some(platform.url.clone()),
         )
         .await;

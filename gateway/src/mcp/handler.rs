@@ -29,6 +29,8 @@ pub(crate) struct Env {
     pub(crate) version: ProtocolVersion,
     /// The tenant of the `/{tenantId}/mcp` route.
     pub(crate) tenant: Option<String>,
+    /// Who is calling (the bearer token's subject and the token itself).
+    pub(crate) caller: crate::auth::Caller,
     /// 2026-07-28: the request's `_meta` log level; no log messages without it.
     pub(crate) request_log_level: Option<LogLevel>,
 }
@@ -62,8 +64,8 @@ impl Env {
         };
         CallContext {
             tenant: self.tenant.clone(),
-            principal: None,
-            access_token: None,
+            principal: self.caller.principal.clone(),
+            access_token: self.caller.token.clone(),
             timeout: Some(self.state.config.call_timeout),
             request_id: Some(request_id.key().to_owned()),
             traceparent: meta_text("traceparent"),

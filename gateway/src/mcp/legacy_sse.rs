@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
+
+use crate::auth::Caller;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode};
@@ -86,22 +88,34 @@ pub(crate) struct SessionQuery {
 
 pub(crate) async fn post_root(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<SessionQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    post(state, None, query, headers, body).await
+    post(state, None, caller, query, headers, body).await
 }
 
 pub(crate) async fn post_tenant(
     State(state): State<Arc<AppState>>,
     Path(tenant): Path<String>,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<SessionQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match TenantRoute::parse(&tenant) {
-        Ok(tenant) => post(state, Some(tenant.into_inner()), query, headers, body).await,
+        Ok(tenant) => {
+            post(
+                state,
+                Some(tenant.into_inner()),
+                caller,
+                query,
+                headers,
+                body,
+            )
+            .await
+        }
         Err(invalid) => invalid.into_response(),
     }
 }
@@ -109,6 +123,7 @@ pub(crate) async fn post_tenant(
 async fn post(
     state: Arc<AppState>,
     tenant: Option<String>,
+    caller: Caller,
     query: SessionQuery,
     _headers: HeaderMap,
     body: Bytes,
@@ -141,6 +156,7 @@ async fn post(
         session: Some(session),
         version: ProtocolVersion::V2024_11_05,
         tenant,
+        caller,
         request_log_level: None,
     };
     match message {

@@ -7,13 +7,14 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::Caller;
 use crate::hub::SessionUid;
 use crate::mcp::handler::{self, Env, Reply};
 use crate::mcp::jsonrpc::{self, Incoming, RequestId, code};
@@ -30,20 +31,22 @@ pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
 
 pub(crate) async fn post_root(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    post(state, None, headers, body).await
+    post(state, None, caller, headers, body).await
 }
 
 pub(crate) async fn post_tenant(
     State(state): State<Arc<AppState>>,
     Path(tenant): Path<String>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match TenantRoute::parse(&tenant) {
-        Ok(tenant) => post(state, Some(tenant.into_inner()), headers, body).await,
+        Ok(tenant) => post(state, Some(tenant.into_inner()), caller, headers, body).await,
         Err(invalid) => invalid.into_response(),
     }
 }
@@ -109,6 +112,7 @@ fn rpc_error(status: StatusCode, id: Option<&RequestId>, code: i64, message: &st
 async fn post(
     state: Arc<AppState>,
     tenant: Option<String>,
+    caller: Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -148,11 +152,11 @@ async fn post(
     if let Incoming::Request { id, method, params } = &message
         && method == "initialize"
     {
-        return initialize(&state, tenant, id.clone(), params.clone(), &accept).await;
+        return initialize(&state, tenant, caller, id.clone(), params.clone(), &accept).await;
     }
     match header_version.map(ProtocolVersion::parse) {
         Some(Some(version)) if version.is_stateless() => {
-            return post_stateless(state, tenant, headers, message, version, &accept).await;
+            return post_stateless(state, tenant, caller, headers, message, version, &accept).await;
         }
         Some(None) if header(&headers, SESSION_HEADER).is_none() => {
             // Without a session this may be a newer stateless client: answer in its terms.
@@ -196,6 +200,7 @@ async fn post(
         session: Some(session),
         version,
         tenant,
+        caller: caller.clone(),
         request_log_level: None,
     };
     match message {
@@ -267,6 +272,7 @@ fn open_session(
 async fn initialize(
     state: &Arc<AppState>,
     tenant: Option<String>,
+    caller: Caller,
     id: RequestId,
     params: Map<String, Value>,
     accept: &Accepts,
@@ -290,6 +296,7 @@ async fn initialize(
         session: Some(session),
         version,
         tenant,
+        caller: caller.clone(),
         request_log_level: None,
     };
     let reply = handler::handle_request(env, id, "initialize", params).await;
@@ -299,6 +306,7 @@ async fn initialize(
 async fn post_stateless(
     state: Arc<AppState>,
     tenant: Option<String>,
+    caller: Caller,
     headers: HeaderMap,
     message: Incoming,
     version: ProtocolVersion,
@@ -340,6 +348,7 @@ async fn post_stateless(
         session: None,
         version,
         tenant,
+        caller,
         request_log_level: accepted.log_level,
     };
     let unknown = !matches!(

@@ -1,0 +1,206 @@
+//! The gateway as an OAuth resource server in front of the embedded identity service: metadata,
+//! challenges, tokens from a real sign-in, and every kind of bad token.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use octomesh_gateway::AuthMode;
+use octomesh_tests::client::first_text;
+use octomesh_tests::oauth::sign_in;
+use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
+use octomesh_tests::{McpClient, TestStack};
+use serde_json::{Value, json};
+
+struct DataDir(std::path::PathBuf);
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn data_dir(name: &str) -> DataDir {
+    let path = std::env::temp_dir().join(format!("octomesh-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    DataDir(path)
+}
+
+/// An `initialize` POST with `token`; the status and the `WWW-Authenticate` header.
+async fn initialize(url: &str, token: Option<&str>) -> (u16, Option<String>) {
+    let mut client = McpClient::new(url);
+    client.bearer = token.map(str::to_owned);
+    let reply = client
+        .request(
+            "initialize",
+            json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+        )
+        .await;
+    (
+        reply.status,
+        reply.header("www-authenticate").map(str::to_owned),
+    )
+}
+
+/// A token signed with the platform's own key (read from its data directory), with `claims`.
+fn forge(dir: &std::path::Path, kid: &str, claims: &Value) -> String {
+    let der = std::fs::read(dir.join("identity/signing-key.der")).unwrap();
+    let key = jsonwebtoken::EncodingKey::from_ec_der(&der);
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, &key).unwrap()
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_accepts_only_valid_tokens_for_the_routed_tenant() {
+    let dir = data_dir("auth-gateway");
+    let stack =
+        TestStack::platform_with_auth(&dir.0, true, Some(AuthMode::Required), Some("octoAPI"))
+            .await;
+    let platform = stack.platform.as_ref().unwrap();
+    let issuer = platform.url.clone();
+    platform
+        .identity
+        .users()
+        .create(
+            "operator",
+            "operator-pass",
+            "Olga Operator",
+            None,
+            &[],
+            &["octosystem".to_owned()],
+        )
+        .unwrap();
+    let base = stack.base();
+
+    // No token: 401 pointing at the metadata, per route.
+    let (status, challenge) = initialize(&stack.url(), None).await;
+    assert_eq!(status, 401);
+    let challenge = challenge.expect("a challenge");
+    assert!(
+        challenge.contains(&format!(
+            "resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\""
+        )),
+        "{challenge}"
+    );
+    assert!(
+        challenge.contains("scope=\"") && challenge.contains("octo_api"),
+        "{challenge}"
+    );
+    let (_, tenant_challenge) = initialize(&format!("{base}/demo/mcp"), None).await;
+    assert!(
+        tenant_challenge
+            .unwrap()
+            .contains("/.well-known/oauth-protected-resource/demo/mcp")
+    );
+    let metadata: Value = reqwest::get(format!(
+        "{base}/.well-known/oauth-protected-resource/demo/mcp"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(metadata["resource"], format!("{base}/demo/mcp"));
+    assert_eq!(metadata["authorization_servers"], json!([issuer]));
+
+    // A real sign-in: the admin may use every tenant.
+    let tokens = sign_in(&issuer, "admin", TEST_ADMIN_PASSWORD, Some("tenant:demo")).await;
+    let token = tokens["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+    let mut demo = stack.tenant_client("demo");
+    demo.bearer = Some(token.clone());
+    demo.initialize().await;
+    let echoed = demo
+        .call_tool("Echo", json!({"message": "signed in"}))
+        .await;
+    assert_eq!(echoed["structuredContent"]["echo"], "signed in");
+    let listed = demo
+        .call_tool(
+            "query_entities",
+            json!({"ckTypeId": "Demo/Site", "limit": 1}),
+        )
+        .await;
+    assert_eq!(
+        listed["structuredContent"]["totalCount"],
+        6,
+        "{}",
+        first_text(&listed)
+    );
+
+    // A user of another tenant: 403 with insufficient_scope.
+    let operator = sign_in(&issuer, "operator", "operator-pass", None).await;
+    let operator_token = operator["access_token"].as_str().unwrap();
+    let (status, challenge) = initialize(&format!("{base}/demo/mcp"), Some(operator_token)).await;
+    assert_eq!(status, 403);
+    assert!(challenge.unwrap().contains("error=\"insufficient_scope\""));
+    assert_eq!(
+        initialize(&format!("{base}/octosystem/mcp"), Some(operator_token))
+            .await
+            .0,
+        200
+    );
+
+    // Bad tokens: 401 with invalid_token.
+    let kid = platform.identity.jwks()["keys"][0]["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let claims = |iss: &str, aud: &str, exp: u64| {
+        json!({"iss": iss, "sub": "admin", "aud": [aud], "exp": exp, "iat": now() - 10, "nbf": now() - 10,
+               "tenant_id": "demo", "allowed_tenants": "demo", "scope": "octo_api", "client_id": "x"})
+    };
+    let good = forge(&dir.0, &kid, &claims(&issuer, "octoAPI", now() + 600));
+    assert_eq!(
+        initialize(&stack.url(), Some(&good)).await.0,
+        200,
+        "the forging works when nothing is wrong"
+    );
+    let mut tampered = token.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let cases = [
+        ("a tampered signature", tampered),
+        (
+            "an expired token",
+            forge(&dir.0, &kid, &claims(&issuer, "octoAPI", now() - 3600)),
+        ),
+        (
+            "another issuer",
+            forge(
+                &dir.0,
+                &kid,
+                &claims("http://evil.example", "octoAPI", now() + 600),
+            ),
+        ),
+        (
+            "another audience",
+            forge(&dir.0, &kid, &claims(&issuer, "someone-else", now() + 600)),
+        ),
+        (
+            "an unknown key",
+            forge(
+                &dir.0,
+                "no-such-kid",
+                &claims(&issuer, "octoAPI", now() + 600),
+            ),
+        ),
+        ("not a JWT", "opaque-token".to_owned()),
+    ];
+    for (what, bad) in cases {
+        let (status, challenge) = initialize(&stack.url(), Some(&bad)).await;
+        assert_eq!(status, 401, "{what}");
+        assert!(
+            challenge.unwrap().contains("error=\"invalid_token\""),
+            "{what}"
+        );
+    }
+    stack.stop().await;
+}

@@ -1,0 +1,127 @@
+//! Signing in against the embedded identity service the way a browser-based MCP client does:
+//! dynamic registration, the authorization endpoint's sign-in form, code + PKCE for tokens.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| format!("{name}={}", encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Signs `username` in at `issuer` and returns the token response (access, refresh, id tokens).
+pub async fn sign_in(
+    issuer: &str,
+    username: &str,
+    password: &str,
+    acr_values: Option<&str>,
+) -> Value {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let registered: Value = http
+        .post(format!("{issuer}/connect/register"))
+        .json(&serde_json::json!({"redirect_uris": [REDIRECT], "client_name": "octomesh-tests"}))
+        .send()
+        .await
+        .expect("registration answers")
+        .json()
+        .await
+        .expect("registration is JSON");
+    let client_id = registered["client_id"]
+        .as_str()
+        .expect("a client id")
+        .to_owned();
+    let verifier = format!("verifier-{}", "x".repeat(48));
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let mut fields = vec![
+        ("response_type", "code"),
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+        ("scope", "openid profile octo_api offline_access"),
+    ];
+    if let Some(acr_values) = acr_values {
+        fields.push(("acr_values", acr_values));
+    }
+    let page = http
+        .get(format!("{issuer}/connect/authorize?{}", form(&fields)))
+        .send()
+        .await
+        .expect("the sign-in page answers");
+    let cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .expect("a CSRF cookie")
+        .to_owned();
+    let html = page.text().await.expect("HTML");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF field")
+        .to_owned();
+    fields.extend([
+        ("csrf", csrf.as_str()),
+        ("username", username),
+        ("password", password),
+        ("decision", "approve"),
+    ]);
+    let back = http
+        .post(format!("{issuer}/connect/authorize"))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&fields))
+        .send()
+        .await
+        .expect("the sign-in answers");
+    let location = back
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_else(|| panic!("no redirect after signing in: {}", back.status()))
+        .to_owned();
+    let code = location
+        .split("code=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .unwrap_or_else(|| panic!("no code in {location}"))
+        .to_owned();
+    http.post(format!("{issuer}/connect/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ]))
+        .send()
+        .await
+        .expect("the token endpoint answers")
+        .json()
+        .await
+        .expect("a token response")
+}
