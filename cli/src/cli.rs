@@ -69,6 +69,9 @@ pub struct PlatformArgs {
     /// once).
     #[arg(long, env = "OCTOMESH_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// Serve the asset repository without checking tokens (loopback experiments only).
+    #[arg(long, env = "OCTOMESH_NO_AUTH")]
+    pub no_auth: bool,
 }
 
 /// Options shared by `up` and `gateway`.

@@ -45,6 +45,7 @@ impl EmbeddedPlatform {
         listen: SocketAddr,
         demo: bool,
         admin_password: Option<&str>,
+        enforce_auth: bool,
     ) -> anyhow::Result<EmbeddedPlatform> {
         let dir = data_dir.to_path_buf();
         let platform = tokio::task::spawn_blocking(move || {
@@ -82,6 +83,7 @@ impl EmbeddedPlatform {
             listener,
             Arc::clone(&platform),
             Arc::clone(&identity),
+            enforce_auth,
             async move {
                 let _ = stop_rx.wait_for(|stop| *stop).await;
             },
@@ -107,11 +109,20 @@ impl EmbeddedPlatform {
 /// `octomesh-mcp platform`.
 pub async fn serve(args: PlatformArgs) -> anyhow::Result<()> {
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
+    if args.no_auth {
+        anyhow::ensure!(
+            args.listen.ip().is_loopback(),
+            "--no-auth serves only on a loopback address, not {}",
+            args.listen
+        );
+        eprintln!("WARNING: --no-auth: the asset repository accepts every caller (loopback only).");
+    }
     let embedded = EmbeddedPlatform::start(
         &data_dir,
         args.listen,
         args.demo,
         args.admin_password.as_deref(),
+        !args.no_auth,
     )
     .await?;
     tracing::info!(url = %embedded.url, data_dir = %data_dir.display(), "Platform serving.");

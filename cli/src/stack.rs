@@ -63,6 +63,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
                 args.platform_listen,
                 args.demo,
                 args.admin_password.as_deref(),
+                !args.no_auth,
             )
             .await?,
         ),

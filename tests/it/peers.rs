@@ -74,8 +74,10 @@ async fn the_mcp_inspector_cli_lists_and_calls_tools() {
     stack.stop().await;
 }
 
-/// `up --demo` as a user runs it (the real binary, its own data directory), walked through by the
-/// official Python SDK, which checks every structured result against its outputSchema.
+/// `up --demo` as a user runs it (the real binary, its own data directory, authentication on),
+/// walked through by the official Python SDK, which signs in with OAuth on its own (metadata
+/// discovery, registration, authorization code + PKCE) and checks every structured result against
+/// its outputSchema.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_sdk_walks_through_up_demo() {
     let data_dir = std::env::temp_dir().join(format!("octomesh-up-demo-{}", std::process::id()));
@@ -88,10 +90,20 @@ async fn the_python_sdk_walks_through_up_demo() {
         data_dir.display().to_string(),
         "--listen".to_owned(),
         format!("127.0.0.1:{port}"),
+        "--admin-password".to_owned(),
+        "walkthrough-password".to_owned(),
+        "--auth-mode".to_owned(),
+        "required".to_owned(),
     ];
     let server = octomesh_tests::process::Proc::start(&args, port).await;
     let url = format!("http://127.0.0.1:{port}/demo/mcp");
-    let walk = run("PEER_PY", "tests/peers/py_ck_walkthrough.py", &[&url], &[]).await;
+    let walk = run(
+        "PEER_PY",
+        "tests/peers/py_ck_walkthrough.py",
+        &[&url, "admin", "walkthrough-password"],
+        &[],
+    )
+    .await;
     drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
     assert_ok("the up --demo walkthrough", &walk);

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """The `up --demo` walkthrough with the official Python MCP SDK (PyPI `mcp` 2.x).
 
-usage: py_ck_walkthrough.py URL
+usage: py_ck_walkthrough.py URL [USER PASSWORD]
 
 URL is a tenant endpoint of a server started with `up --demo`, e.g. http://127.0.0.1:8080/demo/mcp.
+With USER and PASSWORD the SDK signs in on its own as Claude Code does: the 401 challenge, Protected
+Resource Metadata, authorization server metadata, dynamic registration, authorization code + PKCE (the
+"browser" here fills in the server's sign-in form over HTTP), then bearer calls.
 The SDK checks every structured result against the tool's outputSchema. Steps: discover the CK schema
 (get_available_types, get_type_schema), create a machine under a site, query it with an And/Or filter
 and a sort, update it with expectedVersion, see a stale version refused with the current version, delete
@@ -36,13 +39,71 @@ async def call(session, tool, args, expect_error=False):
     return s
 
 
-async def run(url):
+class MemoryStorage:
+    def __init__(self):
+        self.tokens = None
+        self.client_info = None
+
+    async def get_tokens(self):
+        return self.tokens
+
+    async def set_tokens(self, tokens):
+        self.tokens = tokens
+
+    async def get_client_info(self):
+        return self.client_info
+
+    async def set_client_info(self, client_info):
+        self.client_info = client_info
+
+
+def oauth(url, user, password, signed_in):
+    """An OAuthClientProvider whose "browser" signs in on the server's HTML form."""
+    import re
+    import urllib.parse
+    import httpx2
+    from mcp.client.auth import OAuthClientProvider
+    from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
+
+    redirect_uri = "http://127.0.0.1:9/callback"
+    result = {}
+
+    async def redirect_handler(authorization_url):
+        async with httpx2.AsyncClient(follow_redirects=False, timeout=TIMEOUT) as browser:
+            page = await browser.get(authorization_url)
+            check(page.status_code == 200, f"sign-in page: HTTP {page.status_code}: {page.text[:200]}")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+            fields = {k: v.replace("&amp;", "&").replace("&quot;", '"') for k, v in fields.items()}
+            fields.update({"csrf": csrf, "username": user, "password": password, "decision": "approve"})
+            back = await browser.post(authorization_url.split("?")[0], data=fields,
+                                      headers={"cookie": page.headers["set-cookie"].split(";")[0]})
+            check(back.status_code in (302, 303), f"sign-in: HTTP {back.status_code}: {back.text[:200]}")
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(back.headers["location"]).query)
+            check("code" in query, f"no code in {back.headers['location']}")
+            result["code"] = query["code"][0]
+            result["state"] = query.get("state", [None])[0]
+            signed_in.append(authorization_url)
+
+    async def callback_handler():
+        return AuthorizationCodeResult(code=result["code"], state=result["state"])
+
+    metadata = OAuthClientMetadata(redirect_uris=[redirect_uri], client_name="py-sdk walkthrough",
+                                   grant_types=["authorization_code", "refresh_token"],
+                                   response_types=["code"], token_endpoint_auth_method="none")
+    return OAuthClientProvider(server_url=url, client_metadata=metadata, storage=MemoryStorage(),
+                               redirect_handler=redirect_handler, callback_handler=callback_handler)
+
+
+async def run(url, user=None, password=None):
     from mcp import ClientSession
     from mcp.client.streamable_http import streamable_http_client
     import httpx2
 
     t0 = time.perf_counter()
-    http_client = httpx2.AsyncClient(timeout=httpx2.Timeout(TIMEOUT, read=TIMEOUT))
+    signed_in = []
+    auth = oauth(url, user, password, signed_in) if user else None
+    http_client = httpx2.AsyncClient(timeout=httpx2.Timeout(TIMEOUT, read=TIMEOUT), auth=auth)
     try:
         async with streamable_http_client(url, http_client=http_client) as streams:
             async with ClientSession(streams[0], streams[1], read_timeout_seconds=TIMEOUT) as s:
@@ -101,7 +162,10 @@ async def run(url):
                 check(after["totalCount"] == 0, f"after delete: {after['totalCount']}")
     finally:
         await http_client.aclose()
-    return f"OK py-sdk ck walkthrough {url}: {len(tools)} tools, created/queried/updated/deleted {rt_id} in {time.perf_counter() - t0:.2f}s"
+    if user:
+        check(len(signed_in) == 1, f"expected one OAuth sign-in, saw {len(signed_in)}")
+    how = "signed in with OAuth (code + PKCE), " if user else ""
+    return f"OK py-sdk ck walkthrough {url}: {how}{len(tools)} tools, created/queried/updated/deleted {rt_id} in {time.perf_counter() - t0:.2f}s"
 
 
 def leaf_errors(e):
@@ -114,11 +178,11 @@ def leaf_errors(e):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 4):
         print(__doc__, file=sys.stderr)
         sys.exit(64)
     try:
-        print(asyncio.run(asyncio.wait_for(run(sys.argv[1]), TIMEOUT)), flush=True)
+        print(asyncio.run(asyncio.wait_for(run(*sys.argv[1:]), TIMEOUT)), flush=True)
     except KeyboardInterrupt:
         raise
     except BaseException as e:  # noqa: BLE001 - anyio wraps errors in ExceptionGroups

@@ -57,9 +57,15 @@ impl TestStack {
     ) -> TestStack {
         let audience = audience.map(str::to_owned);
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("a literal address parses");
-        let platform = EmbeddedPlatform::start(data_dir, listen, demo, Some(TEST_ADMIN_PASSWORD))
-            .await
-            .expect("the platform starts");
+        let platform = EmbeddedPlatform::start(
+            data_dir,
+            listen,
+            demo,
+            Some(TEST_ADMIN_PASSWORD),
+            mode.is_some(),
+        )
+        .await
+        .expect("the platform starts");
         let authority = platform.url.clone();
         let mut test = TestStack::launch(
             vec![octomesh_tools_ck::FAMILY],

@@ -17,7 +17,7 @@ mod runtime;
 use std::sync::{Arc, RwLockReadGuard};
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use serde_json::Value;
 
 use crate::ck::catalog::CkCatalog;
@@ -33,11 +33,13 @@ pub use exec::Request;
 pub(crate) async fn handler(
     State(api): State<Arc<AssetApi>>,
     Path(tenant_id): Path<String>,
+    Extension(access): Extension<crate::http::Access>,
     Json(request): Json<Request>,
 ) -> Json<Value> {
     let platform = api.platform.clone();
+    let may_write = access.can_write();
     let answer = tokio::task::spawn_blocking(move || match platform.tenant(&tenant_id) {
-        Ok(tenant) => execute(&tenant, request),
+        Ok(tenant) => execute_as(&tenant, request, may_write),
         Err(error) => exec::request_error(&error.to_string()),
     })
     .await
@@ -47,12 +49,21 @@ pub(crate) async fn handler(
 
 /// Runs one GraphQL request against a tenant.
 pub fn execute(tenant: &Tenant, request: Request) -> Value {
+    execute_as(tenant, request, true)
+}
+
+/// Runs one GraphQL request; mutations only when `may_write`.
+pub fn execute_as(tenant: &Tenant, request: Request, may_write: bool) -> Value {
     let prepared = match exec::prepare(request) {
         Ok(prepared) => prepared,
         Err(message) => return exec::request_error(&message),
     };
     match prepared.kind {
         OperationKind::Query => exec::execute(&prepared, &QueryRoot { tenant }),
+        OperationKind::Mutation if !may_write => serde_json::json!({"errors": [{
+            "message": "The token is read-only: mutations need the octo_api scope.",
+            "extensions": {"code": "AUTH_NOT_AUTHORIZED"},
+        }]}),
         OperationKind::Mutation => exec::execute(&prepared, &mutation::MutationRoot { tenant }),
     }
 }

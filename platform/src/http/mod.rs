@@ -2,6 +2,7 @@
 //! tenants, CK and runtime-model imports as background jobs, job status, and the GraphQL endpoint
 //! (`crate::graphql`). Not yet here: bearer-token checks (issue 4).
 
+mod access;
 mod error;
 mod jobs;
 mod models;
@@ -15,6 +16,7 @@ use axum::routing::{get, post};
 
 use crate::store::Platform;
 
+pub(crate) use access::Access;
 pub use jobs::{JobState, JobStatus, Jobs};
 
 /// Largest accepted upload (upstream allows 300 MB).
@@ -30,27 +32,28 @@ pub struct AssetApi {
 }
 
 /// Serves the asset repository and the identity service on `listener` until `shutdown`
-/// completes.
+/// completes; with `enforce_auth`, the asset repository needs the identity service's tokens.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     platform: Arc<Platform>,
     identity: Arc<crate::identity::Identity>,
+    enforce_auth: bool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(platform).merge(crate::identity::router(identity));
+    let guard = enforce_auth.then(|| Arc::clone(&identity));
+    let app = router(platform, guard).merge(crate::identity::router(identity));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }
 
-/// The asset repository's routes.
-pub fn router(platform: Arc<Platform>) -> Router {
+/// The asset repository's routes; with `identity`, every route but `/healthz` needs its tokens.
+pub fn router(platform: Arc<Platform>, identity: Option<Arc<crate::identity::Identity>>) -> Router {
     let state = Arc::new(AssetApi {
         platform,
         jobs: Jobs::default(),
     });
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+    let protected = Router::new()
         .route(
             "/{tenant}/v1/tenants",
             get(tenants::list)
@@ -71,7 +74,14 @@ pub fn router(platform: Arc<Platform>) -> Router {
             post(crate::graphql::handler).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)),
         )
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            identity,
+            access::check,
+        ))
+        .with_state(state);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(protected)
 }
 
 #[cfg(test)]

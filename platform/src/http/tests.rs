@@ -25,7 +25,7 @@ fn setup(name: &str) -> (DataDir, Arc<Platform>, axum::Router) {
         DataDir(std::env::temp_dir().join(format!("octomesh-http-{name}-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&dir.0);
     let platform = Arc::new(Platform::open(&dir.0, crate::builtin::builtin_libraries()).unwrap());
-    let router = super::router(Arc::clone(&platform));
+    let router = super::router(Arc::clone(&platform), None);
     (dir, platform, router)
 }
 
@@ -375,4 +375,116 @@ async fn graphql_answers_over_http() {
             .contains("does not exist"),
         "{answer}"
     );
+}
+
+/// A platform router that needs the identity service's tokens, and tokens for it.
+fn guarded(
+    name: &str,
+) -> (
+    DataDir,
+    Arc<Platform>,
+    Arc<crate::identity::Identity>,
+    axum::Router,
+) {
+    let (dir, platform, _) = setup(name);
+    crate::demo::seed(
+        &platform,
+        "demo",
+        crate::demo::DemoSize {
+            sites: 1,
+            machines_per_site: 1,
+            sensors_per_machine: 1,
+        },
+    )
+    .unwrap();
+    platform.create_tenant("other").unwrap();
+    let (identity, _) = crate::identity::Identity::open(
+        &dir.0,
+        "http://127.0.0.1:5001",
+        Arc::clone(&platform),
+        Some("admin-password"),
+    )
+    .unwrap();
+    let identity = Arc::new(identity);
+    identity
+        .users()
+        .create(
+            "reader",
+            "reader-pass",
+            "Reader",
+            None,
+            &[],
+            &["demo".to_owned()],
+        )
+        .unwrap();
+    let router = super::router(Arc::clone(&platform), Some(Arc::clone(&identity)));
+    (dir, platform, identity, router)
+}
+
+fn token(identity: &crate::identity::Identity, user: &str, scope: &str) -> String {
+    let client = identity
+        .clients
+        .authenticate(Some(crate::identity::clients::MCP_DEVICE_CLIENT), None)
+        .unwrap();
+    let user = identity.users().get(user).unwrap().unwrap();
+    identity
+        .user_tokens(&client, &user, scope, None, &[], None)
+        .unwrap()
+        .access_token
+}
+
+fn graphql(tenant: &str, token: Option<&str>, query: &str) -> Request<Body> {
+    let mut request = Request::post(format!("/tenants/{tenant}/GraphQL"))
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    request
+        .body(Body::from(serde_json::json!({"query": query}).to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_route_needs_a_token_for_its_tenant_and_scope() {
+    let (_dir, _platform, identity, router) = guarded("guarded");
+    let count = "{ runtime { runtimeEntities(ckId: \"Demo/Site\") { totalCount } } }";
+    let create = "mutation { runtime { runtimeEntities { create(entities: [{ckTypeId: \"Demo/Site\", attributes: [{attributeName: \"Name\", value: \"X\"}, {attributeName: \"Country\", value: \"AT\"}]}]) { rtId } } } }";
+
+    let (status, _) = call(&router, graphql("demo", None, count)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = call(&router, graphql("demo", Some("not-a-token"), count)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let read_only = token(&identity, "reader", "openid octo_api.read_only");
+    let (status, answer) = call(&router, graphql("demo", Some(&read_only), count)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer["data"]["runtime"]["runtimeEntities"]["totalCount"], 1,
+        "{answer}"
+    );
+    let (_, refused) = call(&router, graphql("demo", Some(&read_only), create)).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "AUTH_NOT_AUTHORIZED",
+        "{refused}"
+    );
+    let (status, _) = call(&router, graphql("other", Some(&read_only), count)).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a token of tenant demo cannot touch tenant other"
+    );
+    let upload = Request::post("/demo/v1/Models/ImportRt")
+        .header("authorization", format!("Bearer {read_only}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&router, upload).await.0, StatusCode::FORBIDDEN);
+
+    let writer = token(&identity, "reader", "openid octo_api");
+    let (_, created) = call(&router, graphql("demo", Some(&writer), create)).await;
+    assert!(
+        created["data"]["runtime"]["runtimeEntities"]["create"][0]["rtId"].is_string(),
+        "{created}"
+    );
+    let health = Request::get("/healthz").body(Body::empty()).unwrap();
+    assert_eq!(call(&router, health).await.0, StatusCode::OK);
 }

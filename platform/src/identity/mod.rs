@@ -41,7 +41,7 @@ pub struct Identity {
     pub issuer: String,
     key: SigningKey,
     users: Users,
-    clients: Clients,
+    pub(crate) clients: Clients,
     db: Mutex<Connection>,
     devices: Mutex<PendingDevices>,
     codes: Mutex<authorize::PendingCodes>,
