@@ -51,6 +51,45 @@ impl SessionKey {
         }
         Ok(SessionKey(*Key::from_slice(&bytes)))
     }
+
+    /// A cipher under this key that seals values of a given purpose (the purpose is bound as
+    /// associated data, so a value sealed for one purpose does not open as another).
+    pub(crate) fn seal(&self, purpose: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, Payload};
+        let cipher = XChaCha20Poly1305::new(&self.0);
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let mut sealed = nonce.to_vec();
+        sealed.extend(
+            cipher
+                .encrypt(
+                    &nonce,
+                    Payload {
+                        msg: plaintext,
+                        aad: purpose,
+                    },
+                )
+                .expect("encryption into a Vec cannot fail"),
+        );
+        sealed
+    }
+
+    /// Opens what [`SessionKey::seal`] sealed for `purpose`.
+    pub(crate) fn open(&self, purpose: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        if sealed.len() < 24 {
+            return None;
+        }
+        let (nonce, ciphertext) = sealed.split_at(24);
+        XChaCha20Poly1305::new(&self.0)
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: purpose,
+                },
+            )
+            .ok()
+    }
 }
 
 /// What a session id says about its session.

@@ -28,6 +28,8 @@ pub(crate) struct AppState {
     pub(crate) stats: crate::stats::ToolStats,
     /// The trusted OAuth authority, when authentication is on.
     pub(crate) authority: Option<crate::auth::Authority>,
+    /// Sign-ins of the device-flow tools, per session.
+    pub(crate) session_tokens: crate::auth::session_tokens::SessionTokens,
 }
 
 impl AppState {
@@ -42,6 +44,10 @@ impl AppState {
             shutdown: CancellationToken::new(),
             stats: crate::stats::ToolStats::default(),
             authority: config.auth.clone().map(crate::auth::Authority::new),
+            session_tokens: crate::auth::session_tokens::SessionTokens::new(
+                config.session_key.clone(),
+                config.session_lifetime,
+            ),
             config,
         }
     }

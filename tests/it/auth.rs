@@ -204,3 +204,149 @@ async fn the_gateway_accepts_only_valid_tokens_for_the_routed_tenant() {
     }
     stack.stop().await;
 }
+
+/// Fills in the device verification page as a browser would: the CSRF cookie and field, then
+/// the user's credentials and approval.
+async fn approve_on_page(url: &str, username: &str, password: &str) -> String {
+    let http = reqwest::Client::new();
+    let page = http.get(url).send().await.unwrap();
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let user_code = html
+        .split("name=\"user_code\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let action = url.split('?').next().unwrap();
+    http.post(action)
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("user_code", &user_code),
+            ("username", username),
+            ("password", password),
+            ("decision", "approve"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_device_flow_tools_sign_a_session_in() {
+    let dir = data_dir("auth-device-tools");
+    let stack = TestStack::platform_with_auth(&dir.0, true, Some(AuthMode::Optional), None).await;
+    let mut client = stack.client();
+    client.initialize().await;
+    let query = json!({"ckTypeId": "Demo/Site", "tenantId": "demo", "limit": 1});
+
+    let anonymous = client.call_tool("query_entities", query.clone()).await;
+    assert_eq!(anonymous["isError"], true);
+    assert!(
+        first_text(&anonymous).starts_with("Not authenticated."),
+        "{anonymous}"
+    );
+    let nobody = client.call_tool("whoami", json!({})).await;
+    assert!(
+        first_text(&nobody).starts_with("Not authenticated."),
+        "{nobody}"
+    );
+    let nothing = client.call_tool("check_auth_status", json!({})).await;
+    assert!(
+        first_text(&nothing).contains("authenticate(tenantId) first"),
+        "{nothing}"
+    );
+
+    let started = client
+        .call_tool("authenticate", json!({"tenantId": "demo"}))
+        .await;
+    let started = started["structuredContent"].clone();
+    assert_eq!(started["isSuccess"], true, "{started}");
+    let user_code = started["userCode"].as_str().unwrap();
+    let complete = started["verificationUriComplete"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(complete.contains(user_code));
+    let pending =
+        client.call_tool("check_auth_status", json!({})).await["structuredContent"].clone();
+    assert_eq!(pending["isPending"], true, "{pending}");
+    let retry_after = pending["retryAfterSeconds"].as_u64().unwrap();
+    assert!((1..=5).contains(&retry_after));
+
+    let page = approve_on_page(&complete, "admin", TEST_ADMIN_PASSWORD).await;
+    assert!(page.contains("Signed in as Administrator"), "{page}");
+    // Poll as a client would: after retryAfterSeconds each time.
+    let mut wait = retry_after;
+    let mut done = Value::Null;
+    for _ in 0..6 {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        done = client.call_tool("check_auth_status", json!({})).await["structuredContent"].clone();
+        if done["isAuthenticated"] == true {
+            break;
+        }
+        wait = done["retryAfterSeconds"].as_u64().unwrap_or(1);
+    }
+    assert_eq!(done["isAuthenticated"], true, "{done}");
+    assert_eq!(done["tenantId"], "demo");
+
+    let me = client.call_tool("whoami", json!({})).await["structuredContent"].clone();
+    assert_eq!(me["subject"], "admin");
+    assert_eq!(me["tenantId"], "demo");
+    assert!(
+        me["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("TenantManagement"))
+    );
+    let tenants = client.call_tool("list_tenants", json!({})).await["structuredContent"].clone();
+    assert_eq!(tenants["tenants"][0], "demo");
+    assert!(
+        tenants["tenants"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("octosystem"))
+    );
+
+    let sites = client.call_tool("query_entities", query.clone()).await;
+    assert_eq!(sites["structuredContent"]["totalCount"], 6, "{sites}");
+    // Another tenant: the gateway exchanges the session's token (RFC 8693).
+    let models = client
+        .call_tool("get_available_models", json!({"tenantId": "octosystem"}))
+        .await;
+    assert_eq!(
+        models["structuredContent"]["tenantId"], "octosystem",
+        "{models}"
+    );
+    assert_eq!(models["isError"], false, "{models}");
+
+    // Another session is not signed in.
+    let mut other = stack.client();
+    other.initialize().await;
+    let refused = other.call_tool("query_entities", query).await;
+    assert!(
+        first_text(&refused).starts_with("Not authenticated."),
+        "{refused}"
+    );
+    stack.stop().await;
+}

@@ -46,6 +46,12 @@ pub(crate) struct TokenClaims {
     pub(crate) subject: Option<String>,
     pub(crate) tenant_id: Option<String>,
     pub(crate) allowed_tenants: Vec<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) roles: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+    /// Seconds since the Unix epoch.
+    pub(crate) expires_at: u64,
 }
 
 impl TokenClaims {
@@ -59,7 +65,7 @@ impl TokenClaims {
 
 pub(crate) struct Authority {
     pub(crate) config: AuthConfig,
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     keys: Mutex<Option<Keys>>,
 }
 
@@ -187,6 +193,18 @@ impl Authority {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             allowed_tenants: words(claims.get("allowed_tenants")),
+            name: claims
+                .get("name")
+                .or_else(|| claims.get("preferred_username"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            email: claims
+                .get("email")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            roles: words(claims.get("role")),
+            scopes: words(claims.get("scope")),
+            expires_at: claims.get("exp").and_then(Value::as_u64).unwrap_or(0),
         })
     }
 }

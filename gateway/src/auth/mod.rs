@@ -5,8 +5,11 @@
 //! `required` refuses requests without a token; `optional` lets them through anonymously (the
 //! device-flow tools then sign the session in). A token that is present is always checked.
 
+pub(crate) mod device;
 mod jwks;
 mod metadata;
+pub(crate) mod resolve;
+pub(crate) mod session_tokens;
 
 use std::sync::Arc;
 
@@ -15,7 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-pub(crate) use jwks::Authority;
+pub(crate) use jwks::{Authority, TokenClaims};
 pub(crate) use metadata::protected_resource_metadata;
 
 use crate::state::AppState;

@@ -71,7 +71,21 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
         .and_then(|meta| meta.get("progressToken"))
         .filter(|token| token.is_string() || token.is_number())
         .cloned();
-    let context = env.call_context(&id, meta.as_ref());
+    let mut context = env.call_context(&id, meta.as_ref());
+    let call_tenant = arguments
+        .get("tenantId")
+        .and_then(Value::as_str)
+        .filter(|tenant| !tenant.is_empty())
+        .or(env.tenant.as_deref());
+    let session_uid = env.session.as_ref().map(|session| session.session_uid);
+    match crate::auth::resolve::call_token(&env.state, &env.caller, session_uid, call_tenant).await
+    {
+        Ok(token) => context.access_token = token,
+        Err(message) => {
+            env.state.stats.record(&name, started.elapsed(), false);
+            return Reply::Json(jsonrpc::result(&id, error_result(&message)));
+        }
+    }
     let start = v1::CallToolRequest {
         name: name.clone(),
         arguments_json: serde_json::to_vec(&arguments).expect("objects encode"),

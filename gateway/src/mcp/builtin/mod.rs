@@ -1,7 +1,9 @@
-//! Tools the gateway answers itself, because they describe the whole server, which only the
-//! gateway sees: risk metadata, the tool catalog, per-tool statistics, and argument validation
-//! (which asks the owning worker to decode the arguments without running the tool).
+//! Tools the gateway answers itself, because they describe the whole server or its sessions,
+//! which only the gateway sees: risk metadata, the tool catalog, per-tool statistics, argument
+//! validation (which asks the owning worker to decode the arguments without running the tool),
+//! and the device-flow sign-in tools (the session's tokens live in the gateway).
 
+mod auth_tools;
 mod catalog_tools;
 mod risk;
 mod spec;
@@ -22,13 +24,16 @@ pub(crate) const FAMILY: &str = "gateway";
 pub(crate) fn listing() -> v1::ListToolsResponse {
     v1::ListToolsResponse {
         family: FAMILY.to_owned(),
-        tools: vec![
+        tools: [
             risk::spec(),
             catalog_tools::list_spec(),
             catalog_tools::details_spec(),
             stats_tool::spec(),
             validate::spec(),
-        ],
+        ]
+        .into_iter()
+        .chain(auth_tools::specs())
+        .collect(),
         ..Default::default()
     }
 }
@@ -47,6 +52,10 @@ pub(crate) async fn call(
         catalog_tools::DETAILS => catalog_tools::details(catalog, &arguments),
         stats_tool::NAME => stats_tool::call(&env.state.stats, &arguments),
         validate::NAME => validate::call(catalog, &arguments, env, id).await,
+        auth_tools::AUTHENTICATE => auth_tools::authenticate(env, &arguments).await,
+        auth_tools::CHECK => auth_tools::check(env, &arguments).await,
+        auth_tools::WHOAMI => auth_tools::whoami(env, &arguments).await,
+        auth_tools::LIST_TENANTS => auth_tools::list_tenants(env, &arguments).await,
         _ => return None,
     })
 }

@@ -1,0 +1,61 @@
+//! Which backend token a tool call carries: the request's bearer token, else the session's
+//! device-flow sign-in — renewed when it is about to expire, and exchanged (RFC 8693) when the call
+//! is for another tenant than the one signed in to.
+
+use std::time::{Duration, Instant};
+
+use super::Caller;
+use super::session_tokens::SessionToken;
+use crate::state::AppState;
+
+/// Renew a token that expires sooner than this.
+const RENEW_BEFORE: Duration = Duration::from_secs(60);
+
+pub(crate) async fn call_token(
+    state: &AppState,
+    caller: &Caller,
+    session: Option<[u8; 16]>,
+    tenant: Option<&str>,
+) -> Result<Option<String>, String> {
+    if let Some(token) = &caller.token {
+        return Ok(Some(token.clone()));
+    }
+    let (Some(session), Some(authority)) = (session, state.authority.as_ref()) else {
+        return Ok(None);
+    };
+    let Some(mut home) = state.session_tokens.home(session) else {
+        return Ok(None);
+    };
+    if home.expires <= Instant::now() + RENEW_BEFORE {
+        let Some(refresh) = home.refresh_token.clone() else {
+            return Err("Not authenticated: the session's sign-in expired. Call authenticate(tenantId) again.".into());
+        };
+        let tokens = authority.refresh(&refresh).await.map_err(|error| {
+            format!("Not authenticated: {error}. Call authenticate(tenantId) again.")
+        })?;
+        home = SessionToken {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token.or(Some(refresh)),
+            expires: Instant::now() + Duration::from_secs(tokens.expires_in),
+            tenant: home.tenant,
+        };
+        state.session_tokens.set_home(session, &home);
+    }
+    let Some(tenant) = tenant.filter(|tenant| *tenant != home.tenant) else {
+        return Ok(Some(home.access_token));
+    };
+    if let Some(exchanged) = state.session_tokens.exchanged(session, tenant)
+        && exchanged.expires > Instant::now() + RENEW_BEFORE
+    {
+        return Ok(Some(exchanged.access_token));
+    }
+    let tokens = authority.exchange(&home.access_token, tenant).await?;
+    let exchanged = SessionToken {
+        access_token: tokens.access_token,
+        refresh_token: None,
+        expires: Instant::now() + Duration::from_secs(tokens.expires_in),
+        tenant: tenant.to_owned(),
+    };
+    state.session_tokens.set_exchanged(session, &exchanged);
+    Ok(Some(exchanged.access_token))
+}

@@ -1,0 +1,306 @@
+//! The device flow as tools, for MCP clients that do not speak OAuth themselves:
+//! `authenticate(tenantId)` → a user code and where to enter it; `check_auth_status` → pending /
+//! slow down / denied / expired / signed in; `whoami`; `list_tenants`. The session's tokens stay
+//! in the gateway (sealed), never in a tool result.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use octomesh_proto::v1;
+use serde_json::{Map, Value, json};
+
+use super::spec::read_only;
+use super::{only, success, text_argument};
+use crate::auth::TokenClaims;
+use crate::auth::device::Poll;
+use crate::auth::session_tokens::{Pending, SessionToken};
+use crate::mcp::error::error_result;
+use crate::mcp::handler::Env;
+
+pub(super) const AUTHENTICATE: &str = "authenticate";
+pub(super) const CHECK: &str = "check_auth_status";
+pub(super) const WHOAMI: &str = "whoami";
+pub(super) const LIST_TENANTS: &str = "list_tenants";
+
+/// The message every tool that needs a sign-in answers without one.
+pub(crate) const NOT_AUTHENTICATED: &str = "Not authenticated. Call authenticate(tenantId) to sign in on the device flow, open the URL it returns, then call check_auth_status.";
+
+pub(super) fn specs() -> Vec<v1::ToolSpec> {
+    vec![
+        read_only(
+            AUTHENTICATE,
+            "Sign in",
+            "Start signing this session in to a tenant with the OAuth device flow: returns a user \
+             code and the URL where the user enters it (and a complete URL with the code filled in). \
+             Then call check_auth_status until it reports the session signed in.",
+            json!({"tenantId": {"type": "string", "description": "The tenant to sign in to."}}),
+            &["tenantId"],
+            json!({
+                "tenantId": {"type": "string"}, "userCode": {"type": "string"},
+                "verificationUri": {"type": "string"}, "verificationUriComplete": {"type": "string"},
+                "expiresInSeconds": {"type": "integer"}, "pollIntervalSeconds": {"type": "integer"},
+                "message": {"type": "string"},
+            }),
+        ),
+        read_only(
+            CHECK,
+            "Sign-in status",
+            "Check the sign-in started with authenticate: pending (call again after \
+             retryAfterSeconds), denied, expired, or signed in.",
+            json!({}),
+            &[],
+            json!({
+                "isAuthenticated": {"type": "boolean"}, "isPending": {"type": "boolean"},
+                "retryAfterSeconds": {"type": "integer"}, "tenantId": {"type": "string"},
+                "user": {"type": "string"}, "message": {"type": "string"},
+            }),
+        ),
+        read_only(
+            WHOAMI,
+            "Who am I",
+            "Describe the signed-in user: name, email, roles, scopes, home tenant and the tenants \
+             the user may use.",
+            json!({}),
+            &[],
+            json!({
+                "subject": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"},
+                "tenantId": {"type": "string"}, "allowedTenants": {"type": "array", "items": {"type": "string"}},
+                "roles": {"type": "array", "items": {"type": "string"}},
+                "scopes": {"type": "array", "items": {"type": "string"}},
+                "expiresAtUnix": {"type": "integer"},
+            }),
+        ),
+        read_only(
+            LIST_TENANTS,
+            "List tenants",
+            "List the tenants the signed-in user may use (the home tenant first).",
+            json!({}),
+            &[],
+            json!({"tenants": {"type": "array", "items": {"type": "string"}}, "count": {"type": "integer"}}),
+        ),
+    ]
+}
+
+fn session(env: &Env) -> Result<[u8; 16], Value> {
+    env.session
+        .as_ref()
+        .map(|session| session.session_uid)
+        .ok_or_else(|| {
+            error_result(
+                "The device-flow tools need a session (MCP 2025 revisions): in stateless mode sign in \
+                 with OAuth and send a bearer token instead.",
+            )
+        })
+}
+
+fn payload(fields: Value) -> Map<String, Value> {
+    match fields {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+pub(super) async fn authenticate(env: &Env, arguments: &Map<String, Value>) -> Value {
+    if let Err(refusal) = only(arguments, &["tenantId"]) {
+        return refusal;
+    }
+    let tenant = match text_argument(arguments, "tenantId") {
+        Ok(Some(tenant)) if !tenant.trim().is_empty() => tenant.trim().to_owned(),
+        Ok(_) => {
+            return error_result(
+                "Invalid arguments: `tenantId` is required (the tenant to sign in to).",
+            );
+        }
+        Err(refusal) => return refusal,
+    };
+    let Some(authority) = env.state.authority.as_ref() else {
+        return error_result(
+            "This server runs without sign-in (--no-auth): every call is already allowed.",
+        );
+    };
+    let session = match session(env) {
+        Ok(session) => session,
+        Err(refusal) => return refusal,
+    };
+    let start = match authority.start_device(&tenant).await {
+        Ok(start) => start,
+        Err(error) => return error_result(&format!("Could not start the sign-in: {error}.")),
+    };
+    let interval = Duration::from_secs(start.interval.max(1));
+    env.state.session_tokens.set_pending(
+        session,
+        Pending {
+            device_code: start.device_code.clone(),
+            tenant: tenant.clone(),
+            interval,
+            next_poll: Instant::now() + interval,
+            expires: Instant::now() + Duration::from_secs(start.expires_in),
+        },
+    );
+    let complete = start
+        .verification_uri_complete
+        .clone()
+        .unwrap_or_else(|| start.verification_uri.clone());
+    success(payload(json!({
+        "tenantId": tenant,
+        "userCode": start.user_code,
+        "verificationUri": start.verification_uri,
+        "verificationUriComplete": complete,
+        "expiresInSeconds": start.expires_in,
+        "pollIntervalSeconds": interval.as_secs(),
+        "message": format!(
+            "Open {complete} (or {} and enter {}), sign in and approve; then call check_auth_status.",
+            start.verification_uri, start.user_code
+        ),
+    })))
+}
+
+fn pending_answer(retry_after: Duration, tenant: &str) -> Value {
+    success(payload(json!({
+        "isAuthenticated": false,
+        "isPending": true,
+        "retryAfterSeconds": retry_after.as_secs().max(1),
+        "tenantId": tenant,
+        "message": "Waiting for the user to approve the sign-in; call check_auth_status again after retryAfterSeconds.",
+    })))
+}
+
+pub(super) async fn check(env: &Env, arguments: &Map<String, Value>) -> Value {
+    if let Err(refusal) = only(arguments, &[]) {
+        return refusal;
+    }
+    let Some(authority) = env.state.authority.as_ref() else {
+        return error_result(
+            "This server runs without sign-in (--no-auth): every call is already allowed.",
+        );
+    };
+    let session = match session(env) {
+        Ok(session) => session,
+        Err(refusal) => return refusal,
+    };
+    let tokens = &env.state.session_tokens;
+    let Some(mut pending) = tokens.pending(session) else {
+        return match tokens.home(session) {
+            Some(home) => signed_in(env, authority, &home).await,
+            None => error_result("No sign-in in progress. Call authenticate(tenantId) first."),
+        };
+    };
+    let now = Instant::now();
+    if pending.expires <= now {
+        tokens.clear_pending(session);
+        return error_result("The sign-in code expired. Call authenticate(tenantId) again.");
+    }
+    if pending.next_poll > now {
+        return pending_answer(pending.next_poll - now, &pending.tenant);
+    }
+    match authority.poll_device(&pending.device_code).await {
+        Ok(Poll::Pending) => {
+            pending.next_poll = Instant::now() + pending.interval;
+            let (interval, tenant) = (pending.interval, pending.tenant.clone());
+            tokens.set_pending(session, pending);
+            pending_answer(interval, &tenant)
+        }
+        Ok(Poll::SlowDown) => {
+            pending.interval += Duration::from_secs(5);
+            pending.next_poll = Instant::now() + pending.interval;
+            let (interval, tenant) = (pending.interval, pending.tenant.clone());
+            tokens.set_pending(session, pending);
+            pending_answer(interval, &tenant)
+        }
+        Ok(Poll::Denied) => {
+            tokens.clear_pending(session);
+            error_result("The user denied the sign-in. Call authenticate(tenantId) to try again.")
+        }
+        Ok(Poll::Expired) => {
+            tokens.clear_pending(session);
+            error_result("The sign-in code expired. Call authenticate(tenantId) again.")
+        }
+        Ok(Poll::Done(granted)) => {
+            let home = SessionToken {
+                access_token: granted.access_token,
+                refresh_token: granted.refresh_token,
+                expires: Instant::now() + Duration::from_secs(granted.expires_in),
+                tenant: pending.tenant.clone(),
+            };
+            tokens.set_home(session, &home);
+            signed_in(env, authority, &home).await
+        }
+        Err(error) => error_result(&format!("Could not check the sign-in: {error}.")),
+    }
+}
+
+async fn signed_in(_env: &Env, authority: &crate::auth::Authority, home: &SessionToken) -> Value {
+    match authority.validate(&home.access_token).await {
+        Ok(claims) => success(payload(json!({
+            "isAuthenticated": true,
+            "isPending": false,
+            "tenantId": claims.tenant_id.clone().unwrap_or_else(|| home.tenant.clone()),
+            "user": claims.name.clone().or(claims.subject.clone()),
+            "message": "Signed in: tools now act as this user.",
+        }))),
+        Err(error) => error_result(&format!(
+            "The sign-in returned a token that is not valid: {error}."
+        )),
+    }
+}
+
+/// The claims of the caller's bearer token or the session's sign-in.
+async fn claims(env: &Env) -> Result<TokenClaims, Value> {
+    let Some(authority) = env.state.authority.as_ref() else {
+        return Err(error_result(
+            "This server runs without sign-in (--no-auth): there is no signed-in user.",
+        ));
+    };
+    let token = match &env.caller.token {
+        Some(token) => Some(token.clone()),
+        None => env
+            .session
+            .as_ref()
+            .and_then(|session| env.state.session_tokens.home(session.session_uid))
+            .map(|home| home.access_token),
+    };
+    let token = token.ok_or_else(|| error_result(NOT_AUTHENTICATED))?;
+    authority
+        .validate(&token)
+        .await
+        .map_err(|error| error_result(&format!("Not authenticated: the sign-in is no longer valid ({error}). Call authenticate(tenantId) again.")))
+}
+
+pub(super) async fn whoami(env: &Env, arguments: &Map<String, Value>) -> Value {
+    if let Err(refusal) = only(arguments, &[]) {
+        return refusal;
+    }
+    match claims(env).await {
+        Ok(claims) => success(payload(json!({
+            "subject": claims.subject,
+            "name": claims.name,
+            "email": claims.email,
+            "tenantId": claims.tenant_id,
+            "allowedTenants": claims.allowed_tenants,
+            "roles": claims.roles,
+            "scopes": claims.scopes,
+            "expiresAtUnix": claims.expires_at,
+            "secondsLeft": claims.expires_at.saturating_sub(
+                SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs())
+            ),
+        }))),
+        Err(refusal) => refusal,
+    }
+}
+
+pub(super) async fn list_tenants(env: &Env, arguments: &Map<String, Value>) -> Value {
+    if let Err(refusal) = only(arguments, &[]) {
+        return refusal;
+    }
+    match claims(env).await {
+        Ok(claims) => {
+            let mut tenants: Vec<String> = claims.tenant_id.into_iter().collect();
+            for tenant in claims.allowed_tenants {
+                if !tenants.contains(&tenant) {
+                    tenants.push(tenant);
+                }
+            }
+            success(payload(json!({"count": tenants.len(), "tenants": tenants})))
+        }
+        Err(refusal) => refusal,
+    }
+}
