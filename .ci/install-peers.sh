@@ -21,6 +21,7 @@ TS_SDK_VERSION=${TS_SDK_VERSION:-1.32.2}               # npm @modelcontextprotoc
 INSPECTOR_VERSION=${INSPECTOR_VERSION:-2.12.0}         # npm @modelcontextprotocol/inspector
 MCP_PY_VERSION=${MCP_PY_VERSION:-2.3.0}                # PyPI mcp
 EVERYTHING_VERSION=${EVERYTHING_VERSION:-2026.8.31}    # npm @modelcontextprotocol/server-everything (optional)
+PLAYWRIGHT_VERSION=${PLAYWRIGHT_VERSION:-1.65.1}       # npm playwright-core, driving Debian's chromium
 
 PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
 mkdir -p "$PEERS_DIR"
@@ -79,6 +80,23 @@ else
   t=$(now); log "inspector $INSPECTOR_VERSION: installing"
   npm_install "$INS" "@modelcontextprotocol/inspector@$INSPECTOR_VERSION"
   stamp inspector "$INSPECTOR_VERSION"; log "inspector: done in $(( $(now) - t ))s"
+fi
+
+# --- headless browser: Debian chromium + npm playwright-core ---------------------------------------------
+if ! command -v chromium >/dev/null 2>&1; then
+  t=$(now); log "chromium: installing (apt)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null \
+    || { $SUDO apt-get update -q >/dev/null && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; } \
+    || log "chromium: could not install (tests that need a browser will say so)"
+  log "chromium: done in $(( $(now) - t ))s"
+fi
+BROWSER="$PEERS_DIR/browser"
+if have browser "$PLAYWRIGHT_VERSION" "$BROWSER/node_modules/playwright-core/package.json"; then log "playwright-core $PLAYWRIGHT_VERSION: cached"
+else
+  t=$(now); log "playwright-core $PLAYWRIGHT_VERSION: installing"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm_install "$BROWSER" "playwright-core@$PLAYWRIGHT_VERSION"
+  stamp browser "$PLAYWRIGHT_VERSION"; log "playwright-core: done in $(( $(now) - t ))s"
 fi
 
 # --- Python SDK venv -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use octomesh_gateway::AuthMode;
 use octomesh_tests::client::first_text;
 use octomesh_tests::oauth::sign_in;
+use octomesh_tests::peers::{assert_ok, run};
 use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
 use octomesh_tests::{McpClient, TestStack};
 use serde_json::{Value, json};
@@ -205,55 +206,8 @@ async fn the_gateway_accepts_only_valid_tokens_for_the_routed_tenant() {
     stack.stop().await;
 }
 
-/// Fills in the device verification page as a browser would: the CSRF cookie and field, then
-/// the user's credentials and approval.
-async fn approve_on_page(url: &str, username: &str, password: &str) -> String {
-    let http = reqwest::Client::new();
-    let page = http.get(url).send().await.unwrap();
-    let cookie = page.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let html = page.text().await.unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let user_code = html
-        .split("name=\"user_code\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let action = url.split('?').next().unwrap();
-    http.post(action)
-        .header("cookie", cookie)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("user_code", &user_code),
-            ("username", username),
-            ("password", password),
-            ("decision", "approve"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_device_flow_tools_sign_a_session_in() {
+async fn the_device_flow_tools_sign_a_session_in_with_chromium_on_the_page() {
     let dir = data_dir("auth-device-tools");
     let stack = TestStack::platform_with_auth(&dir.0, true, Some(AuthMode::Optional), None).await;
     let mut client = stack.client();
@@ -294,8 +248,15 @@ async fn the_device_flow_tools_sign_a_session_in() {
     let retry_after = pending["retryAfterSeconds"].as_u64().unwrap();
     assert!((1..=5).contains(&retry_after));
 
-    let page = approve_on_page(&complete, "admin", TEST_ADMIN_PASSWORD).await;
-    assert!(page.contains("Signed in as Administrator"), "{page}");
+    // A person approves in a real browser: headless Chromium on the verification page.
+    let browser = run(
+        "PEER_NODE",
+        "tests/peers/device_login.mjs",
+        &[&complete, "admin", TEST_ADMIN_PASSWORD],
+        &[],
+    )
+    .await;
+    assert_ok("headless Chromium on the device page", &browser);
     // Poll as a client would: after retryAfterSeconds each time.
     let mut wait = retry_after;
     let mut done = Value::Null;

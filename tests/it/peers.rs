@@ -77,7 +77,8 @@ async fn the_mcp_inspector_cli_lists_and_calls_tools() {
 /// `up --demo` as a user runs it (the real binary, its own data directory, authentication on),
 /// walked through by the official Python SDK, which signs in with OAuth on its own (metadata
 /// discovery, registration, authorization code + PKCE) and checks every structured result against
-/// its outputSchema.
+/// its outputSchema. The server logs at trace level meanwhile; the log holds no token, password
+/// or secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_sdk_walks_through_up_demo() {
     let data_dir = std::env::temp_dir().join(format!("octomesh-up-demo-{}", std::process::id()));
@@ -95,7 +96,8 @@ async fn the_python_sdk_walks_through_up_demo() {
         "--auth-mode".to_owned(),
         "required".to_owned(),
     ];
-    let server = octomesh_tests::process::Proc::start(&args, port).await;
+    let log = data_dir.with_extension("log");
+    let server = octomesh_tests::process::Proc::start_logged(&args, port, "trace", &log).await;
     let url = format!("http://127.0.0.1:{port}/demo/mcp");
     let walk = run(
         "PEER_PY",
@@ -105,6 +107,32 @@ async fn the_python_sdk_walks_through_up_demo() {
     )
     .await;
     drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let service_secret = std::fs::read_to_string(data_dir.join("identity/service-client-secret"))
+        .unwrap_or_default();
     let _ = std::fs::remove_dir_all(&data_dir);
+    let _ = std::fs::remove_file(&log);
     assert_ok("the up --demo walkthrough", &walk);
+    assert!(
+        logged.len() > 10_000,
+        "the server logged at trace level ({} bytes)",
+        logged.len()
+    );
+    let mut secrets: Vec<&str> = walk
+        .output
+        .lines()
+        .find_map(|line| line.strip_prefix("SECRETS "))
+        .expect("the walkthrough prints its tokens")
+        .split_whitespace()
+        .collect();
+    secrets.push("walkthrough-password");
+    secrets.push(service_secret.trim());
+    for secret in secrets.iter().filter(|secret| secret.len() >= 8) {
+        assert!(
+            !logged.contains(secret),
+            "a secret ({}…) reached the log",
+            &secret[..6]
+        );
+    }
+    assert!(!logged.contains("eyJ"), "no JWT reaches the log");
 }

@@ -164,6 +164,9 @@ async def run(url, user=None, password=None):
         await http_client.aclose()
     if user:
         check(len(signed_in) == 1, f"expected one OAuth sign-in, saw {len(signed_in)}")
+        tokens = auth.context.current_tokens
+        # For the caller's log check: these must appear in no server log.
+        print(f"SECRETS {tokens.access_token} {tokens.refresh_token or ''}", flush=True)
     how = "signed in with OAuth (code + PKCE), " if user else ""
     return f"OK py-sdk ck walkthrough {url}: {how}{len(tools)} tools, created/queried/updated/deleted {rt_id} in {time.perf_counter() - t0:.2f}s"
 

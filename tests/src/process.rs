@@ -40,12 +40,28 @@ pub struct Proc {
 impl Proc {
     /// Starts `octomesh-mcp ARGS` and waits until `port` accepts connections.
     pub async fn start(args: &[String], port: u16) -> Proc {
+        Proc::spawn(args, port, "warn", Stdio::null(), Stdio::inherit()).await
+    }
+
+    /// Like [`Proc::start`], logging at `level` with stdout and stderr into `log`.
+    pub async fn start_logged(
+        args: &[String],
+        port: u16,
+        level: &str,
+        log: &std::path::Path,
+    ) -> Proc {
+        let file = std::fs::File::create(log).expect("the log file");
+        let copy = file.try_clone().expect("a second handle");
+        Proc::spawn(args, port, level, Stdio::from(copy), Stdio::from(file)).await
+    }
+
+    async fn spawn(args: &[String], port: u16, level: &str, stdout: Stdio, stderr: Stdio) -> Proc {
         let child = Command::new(binary())
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stdout(stdout)
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .expect("the binary starts");
