@@ -22,6 +22,7 @@ INSPECTOR_VERSION=${INSPECTOR_VERSION:-2.12.0}         # npm @modelcontextprotoc
 MCP_PY_VERSION=${MCP_PY_VERSION:-2.3.0}                # PyPI mcp
 EVERYTHING_VERSION=${EVERYTHING_VERSION:-2026.8.31}    # npm @modelcontextprotocol/server-everything (optional)
 PLAYWRIGHT_VERSION=${PLAYWRIGHT_VERSION:-1.65.1}       # npm playwright-core, driving Debian's chromium
+OIDC_PROVIDER_VERSION=${OIDC_PROVIDER_VERSION:-9.13.3}  # npm oidc-provider (certified OpenID provider)
 
 PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
 mkdir -p "$PEERS_DIR"
@@ -97,6 +98,15 @@ else
   t=$(now); log "playwright-core $PLAYWRIGHT_VERSION: installing"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm_install "$BROWSER" "playwright-core@$PLAYWRIGHT_VERSION"
   stamp browser "$PLAYWRIGHT_VERSION"; log "playwright-core: done in $(( $(now) - t ))s"
+fi
+
+# --- a third-party OpenID provider --------------------------------------------------------------------------
+OIDC="$PEERS_DIR/oidc"
+if have oidc "$OIDC_PROVIDER_VERSION" "$OIDC/node_modules/oidc-provider/package.json"; then log "oidc-provider $OIDC_PROVIDER_VERSION: cached"
+else
+  t=$(now); log "oidc-provider $OIDC_PROVIDER_VERSION: installing"
+  npm_install "$OIDC" "oidc-provider@$OIDC_PROVIDER_VERSION"
+  stamp oidc "$OIDC_PROVIDER_VERSION"; log "oidc-provider: done in $(( $(now) - t ))s"
 fi
 
 # --- Python SDK venv -------------------------------------------------------------------------------------

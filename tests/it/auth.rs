@@ -311,3 +311,152 @@ async fn the_device_flow_tools_sign_a_session_in_with_chromium_on_the_page() {
     );
     stack.stop().await;
 }
+
+/// The third-party provider, running until dropped.
+struct OidcProvider {
+    _child: tokio::process::Child,
+    issuer: String,
+}
+
+async fn oidc_provider(access_ttl: u64) -> OidcProvider {
+    let port = octomesh_tests::process::free_port();
+    let root = octomesh_tests::repo_root();
+    let line = format!(
+        "source '{}' && exec \"$PEER_NODE\" '{}'",
+        root.join(".ci/peers-env.sh").display(),
+        root.join("tests/peers/oidc_provider.mjs").display()
+    );
+    let child = tokio::process::Command::new("bash")
+        .arg("-c")
+        .arg(line)
+        .env("PORT", port.to_string())
+        .env("ACCESS_TTL", access_ttl.to_string())
+        .env("MCP_RESOURCE", "http://127.0.0.1/mcp")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node starts");
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return OidcProvider {
+                _child: child,
+                issuer: format!("http://127.0.0.1:{port}"),
+            };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("oidc-provider did not start (run bash .ci/install-peers.sh)");
+}
+
+async fn approve_at_oidc(issuer: &str, user_code: &str) {
+    let approved = run(
+        "",
+        "tests/peers/oidc_device_approve.sh",
+        &[issuer, user_code, "alice"],
+        &[],
+    )
+    .await;
+    assert_ok("approving at oidc-provider", &approved);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_third_party_openid_provider_is_the_authority() {
+    let oidc = oidc_provider(61).await;
+    let issuer = oidc.issuer.clone();
+    let stack = TestStack::with(|config| {
+        config.auth = Some(octomesh_gateway::AuthConfig::new(
+            issuer.clone(),
+            AuthMode::Optional,
+        ));
+    })
+    .await;
+    let metadata: Value = reqwest::get(format!(
+        "{}/.well-known/oauth-protected-resource/mcp",
+        stack.base()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(metadata["authorization_servers"], json!([issuer]));
+
+    // A device flow straight at the provider: its RS256 JWT is accepted as a bearer token.
+    let http = reqwest::Client::new();
+    let started: Value = http
+        .post(format!("{issuer}/device/auth"))
+        .form(&[
+            ("client_id", "octo-mcpServices-device"),
+            ("scope", "openid offline_access"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    approve_at_oidc(&issuer, started["user_code"].as_str().unwrap()).await;
+    let tokens: Value = http
+        .post(format!("{issuer}/token"))
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("client_id", "octo-mcpServices-device"),
+            ("device_code", started["device_code"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().expect("a JWT access token");
+    assert_eq!(initialize(&stack.url(), Some(access)).await.0, 200);
+    assert_eq!(
+        initialize(&stack.url(), Some("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"))
+            .await
+            .0,
+        401
+    );
+
+    // The device-flow tools with the provider: sign in, whoami, renewal by refresh.
+    let mut client = stack.client();
+    client.initialize().await;
+    let started = client
+        .call_tool("authenticate", json!({"tenantId": "demo"}))
+        .await["structuredContent"]
+        .clone();
+    assert_eq!(
+        started["verificationUri"],
+        format!("{issuer}/device"),
+        "{started}"
+    );
+    approve_at_oidc(&issuer, started["userCode"].as_str().unwrap()).await;
+    let mut done = Value::Null;
+    for _ in 0..8 {
+        done = client.call_tool("check_auth_status", json!({})).await["structuredContent"].clone();
+        if done["isAuthenticated"] == true {
+            break;
+        }
+        let wait = done["retryAfterSeconds"].as_u64().unwrap_or(1);
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+    assert_eq!(done["isAuthenticated"], true, "{done}");
+    let before = client.call_tool("whoami", json!({})).await["structuredContent"].clone();
+    assert_eq!(before["subject"], "alice", "{before}");
+    // The token lives 61 s: within a minute of expiry, the next call renews it first.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let echoed = client
+        .call_tool("echo", json!({"message": "renewed"}))
+        .await;
+    assert_eq!(first_text(&echoed), "Echo: renewed");
+    let after = client.call_tool("whoami", json!({})).await["structuredContent"].clone();
+    assert!(
+        after["expiresAtUnix"].as_u64() > before["expiresAtUnix"].as_u64(),
+        "the session's token was renewed: {before} → {after}"
+    );
+    stack.stop().await;
+}
