@@ -83,15 +83,20 @@ else
   stamp inspector "$INSPECTOR_VERSION"; log "inspector: done in $(( $(now) - t ))s"
 fi
 
-# --- headless browser: Debian chromium + npm playwright-core ---------------------------------------------
-if ! command -v chromium >/dev/null 2>&1; then
-  t=$(now); log "chromium: installing (apt)"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null \
-    || { $SUDO apt-get update -q >/dev/null && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; } \
-    || log "chromium: could not install (tests that need a browser will say so)"
-  log "chromium: done in $(( $(now) - t ))s"
-fi
+# --- Debian packages: chromium (headless browser) and redis-server (shared token store) ------------------
+# apt_install COMMAND PACKAGE : installs PACKAGE unless COMMAND exists
+apt_install() {
+  command -v "$1" >/dev/null 2>&1 && { log "$2: installed"; return; }
+  local t; t=$(now); log "$2: installing (apt)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" >/dev/null \
+    || { $sudo apt-get update -q >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" >/dev/null; } \
+    || log "$2: could not install (tests that need it will say so)"
+  log "$2: done in $(( $(now) - t ))s"
+}
+apt_install chromium chromium
+apt_install redis-server redis-server
+
 BROWSER="$PEERS_DIR/browser"
 if have browser "$PLAYWRIGHT_VERSION" "$BROWSER/node_modules/playwright-core/package.json"; then log "playwright-core $PLAYWRIGHT_VERSION: cached"
 else

@@ -114,6 +114,10 @@ pub struct GatewayOptions {
     /// How long to let calls in flight finish on shutdown, in seconds.
     #[arg(long, env = "OCTOMESH_DRAIN_SECS", default_value_t = 30)]
     pub drain_secs: u64,
+    /// `redis://[:password@]host:port[/db]` of the shared store of device-flow sign-ins (needed
+    /// with several gateway replicas; values are sealed with the session key).
+    #[arg(long, env = "OCTOMESH_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
     /// The audience bearer tokens must carry (default: not checked).
     #[arg(long, env = "OCTOMESH_AUTH_AUDIENCE")]
     pub auth_audience: Option<String>,

@@ -160,6 +160,7 @@ fn gateway_config(listen: SocketAddr, options: &GatewayOptions) -> anyhow::Resul
     config.call_timeout = Duration::from_secs(options.call_timeout_secs.max(1));
     config.tools_page_size = options.tools_page_size.max(1);
     config.session_lifetime = Duration::from_secs(options.session_hours.max(1) * 3600);
+    config.token_store = options.redis_url.clone();
     Ok(config)
 }
 

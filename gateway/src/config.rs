@@ -35,6 +35,9 @@ pub struct GatewayConfig {
     pub keep_alive: Duration,
     /// The OAuth authority to trust; `None`: no authentication (loopback experiments).
     pub auth: Option<crate::auth::AuthConfig>,
+    /// `redis://…` of the shared store of device-flow sign-ins (needed with several replicas);
+    /// `None`: in memory.
+    pub token_store: Option<String>,
 }
 
 impl GatewayConfig {
@@ -54,6 +57,7 @@ impl GatewayConfig {
             refresh_interval: Duration::from_secs(10),
             keep_alive: Duration::from_secs(15),
             auth: None,
+            token_store: None,
         }
     }
 }

@@ -44,10 +44,24 @@ impl AppState {
             shutdown: CancellationToken::new(),
             stats: crate::stats::ToolStats::default(),
             authority: config.auth.clone().map(crate::auth::Authority::new),
-            session_tokens: crate::auth::session_tokens::SessionTokens::new(
-                config.session_key.clone(),
-                config.session_lifetime,
-            ),
+            session_tokens: match &config.token_store {
+                Some(url) => crate::auth::session_tokens::SessionTokens::in_redis(
+                    config.session_key.clone(),
+                    config.session_lifetime,
+                    url,
+                )
+                .unwrap_or_else(|error| {
+                    tracing::error!(%error, "Bad token store URL; keeping sign-ins in memory.");
+                    crate::auth::session_tokens::SessionTokens::in_memory(
+                        config.session_key.clone(),
+                        config.session_lifetime,
+                    )
+                }),
+                None => crate::auth::session_tokens::SessionTokens::in_memory(
+                    config.session_key.clone(),
+                    config.session_lifetime,
+                ),
+            },
             config,
         }
     }

@@ -460,3 +460,154 @@ async fn a_third_party_openid_provider_is_the_authority() {
     );
     stack.stop().await;
 }
+
+/// A Redis server of this test's own, on a free port, killed on drop.
+struct RedisServer {
+    _child: tokio::process::Child,
+    port: u16,
+}
+
+async fn redis_server() -> RedisServer {
+    let port = octomesh_tests::process::free_port();
+    let child = tokio::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server is installed (bash .ci/install-peers.sh)");
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return RedisServer {
+                _child: child,
+                port,
+            };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("redis-server did not start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_share_sign_ins_through_redis() {
+    let redis = redis_server().await;
+    let redis_url = format!("redis://127.0.0.1:{}/2", redis.port);
+    let dir = data_dir("auth-replicas");
+    let key = octomesh_gateway::SessionKey::random();
+    let (key_a, url_a) = (key.clone(), redis_url.clone());
+    let first = TestStack::platform_with(
+        &dir.0,
+        true,
+        Some(AuthMode::Optional),
+        None,
+        move |config| {
+            config.session_key = key_a;
+            config.token_store = Some(url_a);
+        },
+    )
+    .await;
+    let authority = first.platform.as_ref().unwrap().url.clone();
+    let worker = first.stack.worker_addresses[0].to_string();
+    let (key_b, url_b) = (key.clone(), redis_url.clone());
+    let second = TestStack::remote(vec![worker], move |config| {
+        config.session_key = key_b;
+        config.token_store = Some(url_b);
+        config.auth = Some(octomesh_gateway::AuthConfig::new(
+            authority,
+            AuthMode::Optional,
+        ));
+    })
+    .await;
+
+    // Sign in through the first replica.
+    let mut through_first = first.client();
+    through_first.initialize().await;
+    let started = through_first
+        .call_tool("authenticate", json!({"tenantId": "demo"}))
+        .await["structuredContent"]
+        .clone();
+    let page = octomesh_tests::oauth::approve_device(
+        started["verificationUriComplete"].as_str().unwrap(),
+        "admin",
+        TEST_ADMIN_PASSWORD,
+    )
+    .await;
+    assert!(page.contains("Signed in as"), "{page}");
+    let mut done = Value::Null;
+    for _ in 0..8 {
+        let wait = done["retryAfterSeconds"]
+            .as_u64()
+            .unwrap_or(started["pollIntervalSeconds"].as_u64().unwrap());
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        done = through_first
+            .call_tool("check_auth_status", json!({}))
+            .await["structuredContent"]
+            .clone();
+        if done["isAuthenticated"] == true {
+            break;
+        }
+    }
+    assert_eq!(done["isAuthenticated"], true, "{done}");
+
+    // Call through the second replica with the same session.
+    let mut through_second = second.client();
+    through_second.session = through_first.session.clone();
+    through_second.protocol_version = through_first.protocol_version.clone();
+    let me = through_second.call_tool("whoami", json!({})).await["structuredContent"].clone();
+    assert_eq!(me["subject"], "admin", "{me}");
+    let sites = through_second
+        .call_tool(
+            "query_entities",
+            json!({"ckTypeId": "Demo/Site", "tenantId": "demo", "limit": 1}),
+        )
+        .await;
+    assert_eq!(sites["structuredContent"]["totalCount"], 6, "{sites}");
+
+    // What Redis holds is sealed.
+    let keys = std::process::Command::new("redis-cli")
+        .args([
+            "-p",
+            &redis.port.to_string(),
+            "-n",
+            "2",
+            "--scan",
+            "--pattern",
+            "octomesh:*",
+        ])
+        .output()
+        .unwrap();
+    let keys = String::from_utf8_lossy(&keys.stdout).to_string();
+    assert!(keys.contains(":home"), "{keys}");
+    for key in keys.lines() {
+        let value = std::process::Command::new("redis-cli")
+            .args([
+                "-p",
+                &redis.port.to_string(),
+                "-n",
+                "2",
+                "--raw",
+                "GET",
+                key,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&value.stdout).contains("eyJ"),
+            "{key} holds a token in the clear"
+        );
+    }
+    second.stop().await;
+    first.stop().await;
+}

@@ -125,3 +125,51 @@ pub async fn sign_in(
         .await
         .expect("a token response")
 }
+
+/// Approves a device sign-in on the identity service's verification page, as a browser would
+/// (CSRF cookie and field, credentials, approve). Returns the page's text.
+pub async fn approve_device(
+    verification_uri_complete: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let http = reqwest::Client::new();
+    let page = http
+        .get(verification_uri_complete)
+        .send()
+        .await
+        .expect("the page answers");
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .expect("a cookie")
+        .split(';')
+        .next()
+        .expect("a pair")
+        .to_owned();
+    let html = page.text().await.expect("HTML");
+    let field = |name: &str| {
+        html.split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (csrf, user_code) = (field("csrf"), field("user_code"));
+    let action = verification_uri_complete.split('?').next().expect("a URL");
+    http.post(action)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("csrf", &csrf),
+            ("user_code", &user_code),
+            ("username", username),
+            ("password", password),
+            ("decision", "approve"),
+        ]))
+        .send()
+        .await
+        .expect("the page answers")
+        .text()
+        .await
+        .expect("HTML")
+}

@@ -55,6 +55,17 @@ impl TestStack {
         mode: Option<octomesh_gateway::AuthMode>,
         audience: Option<&str>,
     ) -> TestStack {
+        TestStack::platform_with(data_dir, demo, mode, audience, |_| {}).await
+    }
+
+    /// Like [`TestStack::platform_with_auth`], with the gateway configuration adjusted by `adjust`.
+    pub async fn platform_with(
+        data_dir: &std::path::Path,
+        demo: bool,
+        mode: Option<octomesh_gateway::AuthMode>,
+        audience: Option<&str>,
+        adjust: impl FnOnce(&mut GatewayConfig),
+    ) -> TestStack {
         let audience = audience.map(str::to_owned);
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("a literal address parses");
         let platform = EmbeddedPlatform::start(
@@ -75,6 +86,7 @@ impl TestStack {
                     auth.audience = audience;
                     auth
                 });
+                adjust(config);
             },
             Some(platform.url.clone()),
         )

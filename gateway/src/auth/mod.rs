@@ -8,6 +8,7 @@
 pub(crate) mod device;
 mod jwks;
 mod metadata;
+mod redis;
 pub(crate) mod resolve;
 pub(crate) mod session_tokens;
 

@@ -2,14 +2,12 @@
 //! device-flow sign-in — renewed when it is about to expire, and exchanged (RFC 8693) when the call
 //! is for another tenant than the one signed in to.
 
-use std::time::{Duration, Instant};
-
 use super::Caller;
-use super::session_tokens::SessionToken;
+use super::session_tokens::{SessionToken, now_ms};
 use crate::state::AppState;
 
-/// Renew a token that expires sooner than this.
-const RENEW_BEFORE: Duration = Duration::from_secs(60);
+/// Renew a token that expires sooner than this (milliseconds).
+const RENEW_BEFORE_MS: u64 = 60_000;
 
 pub(crate) async fn call_token(
     state: &AppState,
@@ -23,10 +21,10 @@ pub(crate) async fn call_token(
     let (Some(session), Some(authority)) = (session, state.authority.as_ref()) else {
         return Ok(None);
     };
-    let Some(mut home) = state.session_tokens.home(session) else {
+    let Some(mut home) = state.session_tokens.home(session).await? else {
         return Ok(None);
     };
-    if home.expires <= Instant::now() + RENEW_BEFORE {
+    if home.expires_ms <= now_ms() + RENEW_BEFORE_MS {
         let Some(refresh) = home.refresh_token.clone() else {
             return Err("Not authenticated: the session's sign-in expired. Call authenticate(tenantId) again.".into());
         };
@@ -36,16 +34,16 @@ pub(crate) async fn call_token(
         home = SessionToken {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token.or(Some(refresh)),
-            expires: Instant::now() + Duration::from_secs(tokens.expires_in),
+            expires_ms: now_ms() + tokens.expires_in * 1000,
             tenant: home.tenant,
         };
-        state.session_tokens.set_home(session, &home);
+        state.session_tokens.set_home(session, &home).await?;
     }
     let Some(tenant) = tenant.filter(|tenant| *tenant != home.tenant) else {
         return Ok(Some(home.access_token));
     };
-    if let Some(exchanged) = state.session_tokens.exchanged(session, tenant)
-        && exchanged.expires > Instant::now() + RENEW_BEFORE
+    if let Some(exchanged) = state.session_tokens.exchanged(session, tenant).await?
+        && exchanged.expires_ms > now_ms() + RENEW_BEFORE_MS
     {
         return Ok(Some(exchanged.access_token));
     }
@@ -53,9 +51,12 @@ pub(crate) async fn call_token(
     let exchanged = SessionToken {
         access_token: tokens.access_token,
         refresh_token: None,
-        expires: Instant::now() + Duration::from_secs(tokens.expires_in),
+        expires_ms: now_ms() + tokens.expires_in * 1000,
         tenant: tenant.to_owned(),
     };
-    state.session_tokens.set_exchanged(session, &exchanged);
+    state
+        .session_tokens
+        .set_exchanged(session, &exchanged)
+        .await?;
     Ok(Some(exchanged.access_token))
 }

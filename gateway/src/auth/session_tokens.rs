@@ -1,192 +1,201 @@
 //! Per-session sign-ins of the device-flow tools: the pending device code, the session's tokens,
-//! and tokens exchanged for other tenants. Values are sealed with the session key (authenticated
-//! encryption), so a dump of the store reveals no token; bounded in sessions and entries.
-//! In memory: one replica. (A Redis store for several replicas is the next step.)
+//! and tokens exchanged for other tenants. Every value is sealed with the session key
+//! (XChaCha20-Poly1305, the key name bound as associated data), so the store never holds a token
+//! in the clear. In memory for one replica (bounded), or in Redis so that any replica sharing the
+//! session key serves the session.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::redis::Redis;
 use crate::session::SessionKey;
 
-/// Most sessions with sign-in state.
-const MAX_SESSIONS: usize = 100_000;
-/// Most tenants one session keeps exchanged tokens for.
-const MAX_EXCHANGED: usize = 64;
+/// Most values the in-memory store holds.
+const MAX_ENTRIES: usize = 200_000;
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
+}
 
 /// A device sign-in in progress.
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Pending {
     pub(crate) device_code: String,
     pub(crate) tenant: String,
-    pub(crate) interval: Duration,
-    pub(crate) next_poll: Instant,
-    pub(crate) expires: Instant,
+    pub(crate) interval_secs: u64,
+    /// Unix milliseconds.
+    pub(crate) next_poll_ms: u64,
+    pub(crate) expires_ms: u64,
 }
 
-/// Tokens of a session (or of one tenant of it), opened.
-#[derive(Clone)]
+/// Tokens of a session (or of one tenant of it).
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct SessionToken {
     pub(crate) access_token: String,
     pub(crate) refresh_token: Option<String>,
-    pub(crate) expires: Instant,
+    /// Unix milliseconds.
+    pub(crate) expires_ms: u64,
     pub(crate) tenant: String,
 }
 
-struct SealedPending {
-    device_code: Vec<u8>,
-    tenant: String,
-    interval: Duration,
-    next_poll: Instant,
-    expires: Instant,
-}
-
-struct SealedToken {
-    access_token: Vec<u8>,
-    refresh_token: Option<Vec<u8>>,
-    expires: Instant,
-    tenant: String,
-}
-
-#[derive(Default)]
-struct Entry {
-    pending: Option<SealedPending>,
-    home: Option<SealedToken>,
-    exchanged: HashMap<String, SealedToken>,
-    touched: Option<Instant>,
+enum Backend {
+    Memory(Mutex<HashMap<String, (Vec<u8>, Instant)>>),
+    Redis(Redis),
 }
 
 pub(crate) struct SessionTokens {
     key: SessionKey,
+    /// How long sign-in state outlives its last use (the session lifetime).
     idle: Duration,
-    entries: Mutex<HashMap<[u8; 16], Entry>>,
+    backend: Backend,
 }
 
-const ACCESS: &[u8] = b"octomesh session access token";
-const REFRESH: &[u8] = b"octomesh session refresh token";
-const DEVICE: &[u8] = b"octomesh session device code";
+fn hex(session: [u8; 16]) -> String {
+    session.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn key(session: [u8; 16], kind: &str) -> String {
+    format!("octomesh:session:{}:{kind}", hex(session))
+}
 
 impl SessionTokens {
-    pub(crate) fn new(key: SessionKey, idle: Duration) -> SessionTokens {
+    pub(crate) fn in_memory(key: SessionKey, idle: Duration) -> SessionTokens {
         SessionTokens {
             key,
             idle,
-            entries: Mutex::new(HashMap::new()),
+            backend: Backend::Memory(Mutex::new(HashMap::new())),
         }
     }
 
-    fn with<T>(&self, session: [u8; 16], work: impl FnOnce(&mut Entry) -> T) -> T {
-        let mut entries = self.entries.lock().expect("never poisoned");
-        if entries.len() >= MAX_SESSIONS && !entries.contains_key(&session) {
-            let idle = self.idle;
-            entries.retain(|_, entry| entry.touched.is_some_and(|at| at.elapsed() < idle));
-        }
-        let entry = entries.entry(session).or_default();
-        entry.touched = Some(Instant::now());
-        work(entry)
-    }
-
-    fn seal_token(&self, token: &SessionToken) -> SealedToken {
-        SealedToken {
-            access_token: self.key.seal(ACCESS, token.access_token.as_bytes()),
-            refresh_token: token
-                .refresh_token
-                .as_ref()
-                .map(|refresh| self.key.seal(REFRESH, refresh.as_bytes())),
-            expires: token.expires,
-            tenant: token.tenant.clone(),
-        }
-    }
-
-    fn open_token(&self, sealed: &SealedToken) -> Option<SessionToken> {
-        let text = |purpose, bytes: &[u8]| {
-            self.key
-                .open(purpose, bytes)
-                .and_then(|plain| String::from_utf8(plain).ok())
-        };
-        Some(SessionToken {
-            access_token: text(ACCESS, &sealed.access_token)?,
-            refresh_token: match &sealed.refresh_token {
-                Some(bytes) => Some(text(REFRESH, bytes)?),
-                None => None,
-            },
-            expires: sealed.expires,
-            tenant: sealed.tenant.clone(),
+    pub(crate) fn in_redis(
+        key: SessionKey,
+        idle: Duration,
+        url: &str,
+    ) -> Result<SessionTokens, String> {
+        Ok(SessionTokens {
+            key,
+            idle,
+            backend: Backend::Redis(Redis::new(url)?),
         })
     }
 
-    pub(crate) fn set_pending(&self, session: [u8; 16], pending: Pending) {
-        let sealed = SealedPending {
-            device_code: self.key.seal(DEVICE, pending.device_code.as_bytes()),
-            tenant: pending.tenant,
-            interval: pending.interval,
-            next_poll: pending.next_poll,
-            expires: pending.expires,
-        };
-        self.with(session, |entry| entry.pending = Some(sealed));
-    }
-
-    pub(crate) fn pending(&self, session: [u8; 16]) -> Option<Pending> {
-        self.with(session, |entry| {
-            let sealed = entry.pending.as_ref()?;
-            let device_code = self
-                .key
-                .open(DEVICE, &sealed.device_code)
-                .and_then(|plain| String::from_utf8(plain).ok())?;
-            Some(Pending {
-                device_code,
-                tenant: sealed.tenant.clone(),
-                interval: sealed.interval,
-                next_poll: sealed.next_poll,
-                expires: sealed.expires,
-            })
-        })
-    }
-
-    pub(crate) fn clear_pending(&self, session: [u8; 16]) {
-        self.with(session, |entry| entry.pending = None);
-    }
-
-    /// The session is signed in: its home token; exchanged tokens of an earlier sign-in go.
-    pub(crate) fn set_home(&self, session: [u8; 16], token: &SessionToken) {
-        let sealed = self.seal_token(token);
-        self.with(session, |entry| {
-            entry.pending = None;
-            entry.home = Some(sealed);
-            entry.exchanged.clear();
-        });
-    }
-
-    pub(crate) fn home(&self, session: [u8; 16]) -> Option<SessionToken> {
-        let sealed = self.with(session, |entry| {
-            entry.home.as_ref().map(|sealed| SealedToken {
-                access_token: sealed.access_token.clone(),
-                refresh_token: sealed.refresh_token.clone(),
-                expires: sealed.expires,
-                tenant: sealed.tenant.clone(),
-            })
-        })?;
-        self.open_token(&sealed)
-    }
-
-    pub(crate) fn set_exchanged(&self, session: [u8; 16], token: &SessionToken) {
-        let sealed = self.seal_token(token);
-        self.with(session, |entry| {
-            if entry.exchanged.len() >= MAX_EXCHANGED {
-                entry.exchanged.clear();
+    async fn put<T: Serialize>(
+        &self,
+        name: &str,
+        value: &T,
+        lifetime: Duration,
+    ) -> Result<(), String> {
+        let plain = serde_json::to_vec(value).map_err(|_| "cannot encode a token".to_owned())?;
+        let sealed = self.key.seal(name.as_bytes(), &plain);
+        match &self.backend {
+            Backend::Memory(entries) => {
+                let mut entries = entries.lock().await;
+                if entries.len() >= MAX_ENTRIES {
+                    let now = Instant::now();
+                    entries.retain(|_, (_, expires)| *expires > now);
+                    if entries.len() >= MAX_ENTRIES {
+                        let drop: Vec<String> =
+                            entries.keys().take(MAX_ENTRIES / 10).cloned().collect();
+                        for name in drop {
+                            entries.remove(&name);
+                        }
+                    }
+                }
+                entries.insert(name.to_owned(), (sealed, Instant::now() + lifetime));
+                Ok(())
             }
-            entry.exchanged.insert(sealed.tenant.clone(), sealed);
-        });
+            Backend::Redis(redis) => redis.set(name, &sealed, lifetime.as_secs()).await,
+        }
     }
 
-    pub(crate) fn exchanged(&self, session: [u8; 16], tenant: &str) -> Option<SessionToken> {
-        let sealed = self.with(session, |entry| {
-            entry.exchanged.get(tenant).map(|sealed| SealedToken {
-                access_token: sealed.access_token.clone(),
-                refresh_token: None,
-                expires: sealed.expires,
-                tenant: sealed.tenant.clone(),
-            })
-        })?;
-        self.open_token(&sealed)
+    async fn take<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, String> {
+        let sealed = match &self.backend {
+            Backend::Memory(entries) => {
+                let entries = entries.lock().await;
+                entries
+                    .get(name)
+                    .filter(|(_, expires)| *expires > Instant::now())
+                    .map(|(sealed, _)| sealed.clone())
+            }
+            Backend::Redis(redis) => redis.get(name).await?,
+        };
+        Ok(sealed
+            .and_then(|sealed| self.key.open(name.as_bytes(), &sealed))
+            .and_then(|plain| serde_json::from_slice(&plain).ok()))
+    }
+
+    async fn remove(&self, name: &str) -> Result<(), String> {
+        match &self.backend {
+            Backend::Memory(entries) => {
+                entries.lock().await.remove(name);
+                Ok(())
+            }
+            Backend::Redis(redis) => redis.delete(name).await,
+        }
+    }
+
+    fn lifetime_until(&self, expires_ms: u64) -> Duration {
+        Duration::from_millis(expires_ms.saturating_sub(now_ms())).max(Duration::from_secs(1))
+    }
+
+    pub(crate) async fn set_pending(
+        &self,
+        session: [u8; 16],
+        pending: &Pending,
+    ) -> Result<(), String> {
+        let lifetime = self.lifetime_until(pending.expires_ms);
+        self.put(&key(session, "pending"), pending, lifetime).await
+    }
+
+    pub(crate) async fn pending(&self, session: [u8; 16]) -> Result<Option<Pending>, String> {
+        self.take(&key(session, "pending")).await
+    }
+
+    pub(crate) async fn clear_pending(&self, session: [u8; 16]) -> Result<(), String> {
+        self.remove(&key(session, "pending")).await
+    }
+
+    /// The session is signed in. It stays so for the session's lifetime (the refresh token renews
+    /// the access token).
+    pub(crate) async fn set_home(
+        &self,
+        session: [u8; 16],
+        token: &SessionToken,
+    ) -> Result<(), String> {
+        self.remove(&key(session, "pending")).await?;
+        self.put(&key(session, "home"), token, self.idle).await
+    }
+
+    pub(crate) async fn home(&self, session: [u8; 16]) -> Result<Option<SessionToken>, String> {
+        self.take(&key(session, "home")).await
+    }
+
+    pub(crate) async fn set_exchanged(
+        &self,
+        session: [u8; 16],
+        token: &SessionToken,
+    ) -> Result<(), String> {
+        let lifetime = self.lifetime_until(token.expires_ms);
+        self.put(
+            &key(session, &format!("tenant:{}", token.tenant)),
+            token,
+            lifetime,
+        )
+        .await
+    }
+
+    pub(crate) async fn exchanged(
+        &self,
+        session: [u8; 16],
+        tenant: &str,
+    ) -> Result<Option<SessionToken>, String> {
+        self.take(&key(session, &format!("tenant:{tenant}"))).await
     }
 }

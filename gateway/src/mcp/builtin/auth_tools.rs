@@ -3,7 +3,7 @@
 //! slow down / denied / expired / signed in; `whoami`; `list_tenants`. The session's tokens stay
 //! in the gateway (sealed), never in a tool result.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use octomesh_proto::v1;
 use serde_json::{Map, Value, json};
@@ -12,7 +12,7 @@ use super::spec::read_only;
 use super::{only, success, text_argument};
 use crate::auth::TokenClaims;
 use crate::auth::device::Poll;
-use crate::auth::session_tokens::{Pending, SessionToken};
+use crate::auth::session_tokens::{Pending, SessionToken, now_ms};
 use crate::mcp::error::error_result;
 use crate::mcp::handler::Env;
 
@@ -125,17 +125,22 @@ pub(super) async fn authenticate(env: &Env, arguments: &Map<String, Value>) -> V
         Ok(start) => start,
         Err(error) => return error_result(&format!("Could not start the sign-in: {error}.")),
     };
-    let interval = Duration::from_secs(start.interval.max(1));
-    env.state.session_tokens.set_pending(
-        session,
-        Pending {
-            device_code: start.device_code.clone(),
-            tenant: tenant.clone(),
-            interval,
-            next_poll: Instant::now() + interval,
-            expires: Instant::now() + Duration::from_secs(start.expires_in),
-        },
-    );
+    let interval = start.interval.max(1);
+    let pending = Pending {
+        device_code: start.device_code.clone(),
+        tenant: tenant.clone(),
+        interval_secs: interval,
+        next_poll_ms: now_ms() + interval * 1000,
+        expires_ms: now_ms() + start.expires_in * 1000,
+    };
+    if let Err(error) = env
+        .state
+        .session_tokens
+        .set_pending(session, &pending)
+        .await
+    {
+        return error_result(&format!("Could not start the sign-in: {error}."));
+    }
     let complete = start
         .verification_uri_complete
         .clone()
@@ -146,7 +151,7 @@ pub(super) async fn authenticate(env: &Env, arguments: &Map<String, Value>) -> V
         "verificationUri": start.verification_uri,
         "verificationUriComplete": complete,
         "expiresInSeconds": start.expires_in,
-        "pollIntervalSeconds": interval.as_secs(),
+        "pollIntervalSeconds": interval,
         "message": format!(
             "Open {complete} (or {} and enter {}), sign in and approve; then call check_auth_status.",
             start.verification_uri, start.user_code
@@ -154,11 +159,11 @@ pub(super) async fn authenticate(env: &Env, arguments: &Map<String, Value>) -> V
     })))
 }
 
-fn pending_answer(retry_after: Duration, tenant: &str) -> Value {
+fn pending_answer(retry_after_ms: u64, tenant: &str) -> Value {
     success(payload(json!({
         "isAuthenticated": false,
         "isPending": true,
-        "retryAfterSeconds": retry_after.as_secs().max(1),
+        "retryAfterSeconds": retry_after_ms.div_ceil(1000).max(1),
         "tenantId": tenant,
         "message": "Waiting for the user to approve the sign-in; call check_auth_status again after retryAfterSeconds.",
     })))
@@ -178,57 +183,68 @@ pub(super) async fn check(env: &Env, arguments: &Map<String, Value>) -> Value {
         Err(refusal) => return refusal,
     };
     let tokens = &env.state.session_tokens;
-    let Some(mut pending) = tokens.pending(session) else {
-        return match tokens.home(session) {
-            Some(home) => signed_in(env, authority, &home).await,
-            None => error_result("No sign-in in progress. Call authenticate(tenantId) first."),
-        };
+    let store_failed = |error: String| error_result(&format!("The sign-in store failed: {error}."));
+    let mut pending = match tokens.pending(session).await {
+        Ok(Some(pending)) => pending,
+        Ok(None) => {
+            return match tokens.home(session).await {
+                Ok(Some(home)) => signed_in(authority, &home).await,
+                Ok(None) => {
+                    error_result("No sign-in in progress. Call authenticate(tenantId) first.")
+                }
+                Err(error) => store_failed(error),
+            };
+        }
+        Err(error) => return store_failed(error),
     };
-    let now = Instant::now();
-    if pending.expires <= now {
-        tokens.clear_pending(session);
+    let now = now_ms();
+    if pending.expires_ms <= now {
+        let _ = tokens.clear_pending(session).await;
         return error_result("The sign-in code expired. Call authenticate(tenantId) again.");
     }
-    if pending.next_poll > now {
-        return pending_answer(pending.next_poll - now, &pending.tenant);
+    if pending.next_poll_ms > now {
+        return pending_answer(pending.next_poll_ms - now, &pending.tenant);
     }
-    match authority.poll_device(&pending.device_code).await {
-        Ok(Poll::Pending) => {
-            pending.next_poll = Instant::now() + pending.interval;
-            let (interval, tenant) = (pending.interval, pending.tenant.clone());
-            tokens.set_pending(session, pending);
-            pending_answer(interval, &tenant)
+    let outcome = authority.poll_device(&pending.device_code).await;
+    let wait = |pending: &mut Pending, slower: bool| {
+        if slower {
+            pending.interval_secs += 5;
         }
-        Ok(Poll::SlowDown) => {
-            pending.interval += Duration::from_secs(5);
-            pending.next_poll = Instant::now() + pending.interval;
-            let (interval, tenant) = (pending.interval, pending.tenant.clone());
-            tokens.set_pending(session, pending);
-            pending_answer(interval, &tenant)
+        pending.next_poll_ms = now_ms() + pending.interval_secs * 1000;
+    };
+    match outcome {
+        Ok(poll @ (Poll::Pending | Poll::SlowDown)) => {
+            wait(&mut pending, matches!(poll, Poll::SlowDown));
+            if let Err(error) = tokens.set_pending(session, &pending).await {
+                return store_failed(error);
+            }
+            pending_answer(pending.interval_secs * 1000, &pending.tenant)
         }
         Ok(Poll::Denied) => {
-            tokens.clear_pending(session);
+            let _ = tokens.clear_pending(session).await;
             error_result("The user denied the sign-in. Call authenticate(tenantId) to try again.")
         }
         Ok(Poll::Expired) => {
-            tokens.clear_pending(session);
+            let _ = tokens.clear_pending(session).await;
             error_result("The sign-in code expired. Call authenticate(tenantId) again.")
         }
         Ok(Poll::Done(granted)) => {
             let home = SessionToken {
                 access_token: granted.access_token,
                 refresh_token: granted.refresh_token,
-                expires: Instant::now() + Duration::from_secs(granted.expires_in),
+                expires_ms: now_ms() + granted.expires_in * 1000,
                 tenant: pending.tenant.clone(),
             };
-            tokens.set_home(session, &home);
-            signed_in(env, authority, &home).await
+            if let Err(error) = tokens.set_home(session, &home).await {
+                return store_failed(error);
+            }
+            signed_in(authority, &home).await
         }
         Err(error) => error_result(&format!("Could not check the sign-in: {error}.")),
     }
 }
 
-async fn signed_in(_env: &Env, authority: &crate::auth::Authority, home: &SessionToken) -> Value {
+async fn signed_in(authority: &crate::auth::Authority, home: &SessionToken) -> Value {
     match authority.validate(&home.access_token).await {
         Ok(claims) => success(payload(json!({
             "isAuthenticated": true,
@@ -250,13 +266,16 @@ async fn claims(env: &Env) -> Result<TokenClaims, Value> {
             "This server runs without sign-in (--no-auth): there is no signed-in user.",
         ));
     };
-    let token = match &env.caller.token {
-        Some(token) => Some(token.clone()),
-        None => env
-            .session
-            .as_ref()
-            .and_then(|session| env.state.session_tokens.home(session.session_uid))
+    let token = match (&env.caller.token, &env.session) {
+        (Some(token), _) => Some(token.clone()),
+        (None, Some(session)) => env
+            .state
+            .session_tokens
+            .home(session.session_uid)
+            .await
+            .map_err(|error| error_result(&format!("The sign-in store failed: {error}.")))?
             .map(|home| home.access_token),
+        (None, None) => None,
     };
     let token = token.ok_or_else(|| error_result(NOT_AUTHENTICATED))?;
     authority
