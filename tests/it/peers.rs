@@ -108,8 +108,9 @@ async fn the_python_sdk_walks_through_up_demo() {
     .await;
     drop(server);
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
-    let service_secret = std::fs::read_to_string(data_dir.join("identity/service-client-secret"))
-        .unwrap_or_default();
+    let service_secret =
+        std::fs::read_to_string(data_dir.join("identity/clients/octo-platform-service.secret"))
+            .unwrap_or_default();
     let _ = std::fs::remove_dir_all(&data_dir);
     let _ = std::fs::remove_file(&log);
     assert_ok("the up --demo walkthrough", &walk);

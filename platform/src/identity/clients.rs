@@ -36,6 +36,15 @@ pub const CLI_CLIENT: &str = "octo-cli";
 pub const SWAGGER_CLIENT: &str = "octo-mcpServices-swagger";
 /// The platform's own service client (client credentials; secret in the data directory).
 pub const SERVICE_CLIENT: &str = "octo-platform-service";
+/// Every confidential service client: the platform's and the OctoMesh services' well-known ids.
+/// Each has a secret drawn per data directory (`identity/clients/{id}.secret`).
+pub const SERVICE_CLIENTS: [&str; 5] = [
+    SERVICE_CLIENT,
+    "octo-assetRepositoryServices",
+    "octo-botServices",
+    "octo-communicationControllerServices",
+    "octo-reportingServices",
+];
 
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -92,7 +101,7 @@ pub(crate) struct Clients {
 const MAX_REGISTERED: usize = 1000;
 
 impl Clients {
-    pub(crate) fn new(service_secret: &str) -> Clients {
+    pub(crate) fn new(service_secrets: &[(String, String)]) -> Clients {
         let public = |id: &str, grants: Vec<GrantType>, redirect_uris: Vec<String>| Client {
             id: id.to_owned(),
             secret_hash: None,
@@ -119,17 +128,18 @@ impl Clients {
                 vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
                 vec!["http://127.0.0.1/".into(), "http://localhost/".into()],
             ),
-            Client {
-                id: SERVICE_CLIENT.to_owned(),
-                secret_hash: Some(digest(service_secret)),
-                grants: vec![GrantType::ClientCredentials],
-                redirect_uris: Vec::new(),
-            },
         ];
+        let services = service_secrets.iter().map(|(id, secret)| Client {
+            id: id.clone(),
+            secret_hash: Some(digest(secret)),
+            grants: vec![GrantType::ClientCredentials],
+            redirect_uris: Vec::new(),
+        });
         Clients {
             clients: RwLock::new(
                 builtin
                     .into_iter()
+                    .chain(services)
                     .map(|client| (client.id.clone(), Arc::new(client)))
                     .collect(),
             ),

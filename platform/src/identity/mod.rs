@@ -58,17 +58,25 @@ impl Identity {
     ) -> Result<(Identity, FirstRun), StoreError> {
         let dir = data_dir.join("identity");
         let key = SigningKey::load_or_create(&dir)?;
-        let secret_path = dir.join("service-client-secret");
-        let service_secret = match std::fs::read_to_string(&secret_path) {
-            Ok(secret) => secret.trim().to_owned(),
-            Err(_) => {
-                let secret = keys::random_token(32);
-                keys::write_private(&secret_path, secret.as_bytes()).map_err(|error| {
-                    StoreError::Io(format!("cannot write {}: {error}", secret_path.display()))
-                })?;
-                secret
-            }
-        };
+        let secrets_dir = dir.join("clients");
+        std::fs::create_dir_all(&secrets_dir).map_err(|error| {
+            StoreError::Io(format!("cannot create {}: {error}", secrets_dir.display()))
+        })?;
+        let mut service_secrets = Vec::new();
+        for client_id in clients::SERVICE_CLIENTS {
+            let path = secrets_dir.join(format!("{client_id}.secret"));
+            let secret = match std::fs::read_to_string(&path) {
+                Ok(secret) => secret.trim().to_owned(),
+                Err(_) => {
+                    let secret = keys::random_token(32);
+                    keys::write_private(&path, secret.as_bytes()).map_err(|error| {
+                        StoreError::Io(format!("cannot write {}: {error}", path.display()))
+                    })?;
+                    secret
+                }
+            };
+            service_secrets.push((client_id.to_owned(), secret));
+        }
         let open = || Connection::open(dir.join("identity.sqlite"));
         let users = Users::open(open()?)?;
         let admin_password = users.ensure_admin(admin_password)?;
@@ -79,7 +87,7 @@ impl Identity {
                 issuer: issuer.trim_end_matches('/').to_owned(),
                 key,
                 users,
-                clients: Clients::new(&service_secret),
+                clients: Clients::new(&service_secrets),
                 db: Mutex::new(db),
                 devices: Mutex::new(PendingDevices::default()),
                 codes: Mutex::new(authorize::PendingCodes::default()),

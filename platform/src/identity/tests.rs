@@ -264,6 +264,7 @@ async fn the_device_flow_signs_in_through_the_page_and_refresh_tokens_rotate() {
     assert!(claims.may_use_tenant("plant-a") && claims.may_use_tenant("octosystem"));
     assert!(claims.role.contains(&"TenantManagement".to_owned()));
     assert_eq!(claims.scope, "openid profile octo_api offline_access");
+    assert_eq!(claims.groups, ["TenantOwners"]);
     assert!(tokens["id_token"].is_string());
     let used = post_form(&fx.router, "/connect/token", &poll, None).await;
     assert_eq!(
@@ -409,7 +410,9 @@ async fn tokens_are_exchanged_only_for_tenants_the_user_may_use() {
 #[tokio::test]
 async fn service_clients_authenticate_with_their_secret() {
     let fx = fixture("service");
-    let secret = std::fs::read_to_string(fx.dir.join("identity/service-client-secret")).unwrap();
+    let secret =
+        std::fs::read_to_string(fx.dir.join("identity/clients/octo-platform-service.secret"))
+            .unwrap();
     let fields = [
         ("grant_type", "client_credentials"),
         ("client_id", SERVICE_CLIENT),

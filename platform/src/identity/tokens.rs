@@ -39,6 +39,8 @@ pub struct AccessClaims {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 impl AccessClaims {
@@ -99,6 +101,10 @@ pub(crate) fn issue_access(
         preferred_username: grant.subject.map(|user| user.username.clone()),
         name: grant.subject.map(|user| user.display_name.clone()),
         email: grant.subject.and_then(|user| user.email.clone()),
+        groups: grant
+            .subject
+            .map(|user| user.groups.clone())
+            .unwrap_or_default(),
     };
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some(key.kid.clone());

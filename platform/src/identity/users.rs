@@ -40,6 +40,8 @@ pub struct User {
     pub roles: Vec<String>,
     /// Tenant ids, or [`ALL_TENANTS`]; the first is the home tenant.
     pub tenants: Vec<String>,
+    /// Groups, e.g. [`TENANT_OWNERS`].
+    pub groups: Vec<String>,
 }
 
 pub struct Users {
@@ -55,9 +57,13 @@ CREATE TABLE IF NOT EXISTS users (
     display_name TEXT NOT NULL,
     email TEXT,
     roles TEXT NOT NULL,
-    tenants TEXT NOT NULL
+    tenants TEXT NOT NULL,
+    groups TEXT NOT NULL DEFAULT '[]'
 );
 ";
+
+/// The group of tenant owners (the admin's).
+pub const TENANT_OWNERS: &str = "TenantOwners";
 
 fn hash(password: &str) -> Result<String, StoreError> {
     let mut salt = [0u8; 16];
@@ -83,6 +89,11 @@ fn verify(password: &str, stored: &str) -> bool {
 impl Users {
     pub(crate) fn open(db: Connection) -> Result<Users, StoreError> {
         db.execute_batch(SCHEMA)?;
+        // Accounts made before groups existed.
+        let has_groups = db.prepare("SELECT groups FROM users LIMIT 0").is_ok();
+        if !has_groups {
+            db.execute_batch("ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '[]'")?;
+        }
         Ok(Users {
             db: Mutex::new(db),
             decoy: hash(&super::keys::random_token(16))?,
@@ -117,7 +128,22 @@ impl Users {
                 ALL_TENANTS.to_owned(),
             ],
         )?;
+        self.set_groups("admin", &[TENANT_OWNERS.to_owned()])?;
         Ok(drawn)
+    }
+
+    /// Puts a user in exactly these groups.
+    pub fn set_groups(&self, username: &str, groups: &[String]) -> Result<(), StoreError> {
+        let changed = self.db().execute(
+            "UPDATE users SET groups = ?1 WHERE username = ?2",
+            params![serde_json::to_string(groups).unwrap_or_default(), username],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(vec![format!(
+                "there is no user `{username}`"
+            )]));
+        }
+        Ok(())
     }
 
     /// Adds an account.
@@ -167,6 +193,7 @@ impl Users {
             email: email.map(str::to_owned),
             roles: roles.to_vec(),
             tenants: tenants.to_vec(),
+            groups: Vec::new(),
         })
     }
 
@@ -196,17 +223,19 @@ impl Users {
         Ok(self
             .db()
             .query_row(
-                "SELECT username, display_name, email, roles, tenants FROM users WHERE username = ?1",
+                "SELECT username, display_name, email, roles, tenants, groups FROM users WHERE username = ?1",
                 [username],
                 |row| {
                     let roles: String = row.get(3)?;
                     let tenants: String = row.get(4)?;
+                    let groups: String = row.get(5)?;
                     Ok(User {
                         username: row.get(0)?,
                         display_name: row.get(1)?,
                         email: row.get(2)?,
                         roles: serde_json::from_str(&roles).unwrap_or_default(),
                         tenants: serde_json::from_str(&tenants).unwrap_or_default(),
+                        groups: serde_json::from_str(&groups).unwrap_or_default(),
                     })
                 },
             )
