@@ -8,7 +8,9 @@
 //!
 //! Layouts: `rowid` — a plain table with an index on (series, ts); `clustered` — a WITHOUT ROWID
 //! table whose primary key (series, ts) is the storage order; `chunks` — per series, blocks of 1,024
-//! points (delta-encoded timestamps and raw f64 values in one BLOB), the classic TSDB layout.
+//! points (delta-encoded timestamps and raw f64 values in one BLOB), the classic TSDB layout; and
+//! `engine` — the stream-data store built on chunks (`platform::series`: batch log, open blocks,
+//! chunks; each batch is one durable write).
 
 use std::time::{Duration, Instant};
 
@@ -287,6 +289,71 @@ fn chunks(points: i64, dir: &std::path::Path) -> Figures {
     figures
 }
 
+/// The stream-data engine itself (`platform::series`): batch log + open blocks + chunks.
+fn engine(points: i64, dir: &std::path::Path) -> Figures {
+    use octomesh_platform::series::{Point, SeriesStore};
+    let path = dir.join("engine.sqlite");
+    let store = SeriesStore::open(open(&path)).expect("the store opens");
+    let names: Vec<String> = (0..SERIES).map(|series| format!("{series:024x}")).collect();
+    let started = Instant::now();
+    for index in 0..points {
+        let ts = START_MS + index * STEP_MS;
+        let batch: Vec<Point> = (0..SERIES)
+            .map(|series| Point {
+                series: names[series as usize].clone(),
+                ts,
+                values: vec![Some(value(series, index))],
+            })
+            .collect();
+        store.write("archive", 1, &batch).expect("written");
+    }
+    store.flush(Duration::ZERO).expect("flushed");
+    let ingest = started.elapsed();
+    let mut figures = Figures {
+        ingest,
+        downsample: Vec::new(),
+        day_average: Vec::new(),
+        bytes: std::fs::metadata(&path).map_or(0, |meta| meta.len()),
+    };
+    let end = START_MS + points * STEP_MS;
+    let width = (end - START_MS) / BUCKETS + 1;
+    for query in 0..QUERIES {
+        let series = &names[((query as i64 * 37) % SERIES) as usize];
+        let started = Instant::now();
+        let mut sums = vec![(0.0, 0u32); BUCKETS as usize];
+        store
+            .scan("archive", series, START_MS, end, |ts, values| {
+                let bucket = &mut sums[((ts - START_MS) / width) as usize];
+                bucket.0 += values[0].unwrap_or(0.0);
+                bucket.1 += 1;
+            })
+            .expect("scanned");
+        figures.downsample.push(started.elapsed());
+        assert!(sums.iter().any(|(_, count)| *count > 0));
+    }
+    for query in 0..QUERIES.min(5) {
+        let from = START_MS + (query as i64 % 3) * 3_600_000;
+        let day = 24 * 3600 * 1000;
+        let started = Instant::now();
+        let mut total = 0.0;
+        for name in &names {
+            let (mut sum, mut count) = (0.0, 0u32);
+            store
+                .scan("archive", name, from, from + day, |_, values| {
+                    sum += values[0].unwrap_or(0.0);
+                    count += 1;
+                })
+                .expect("scanned");
+            if count > 0 {
+                total += sum / f64::from(count);
+            }
+        }
+        figures.day_average.push(started.elapsed());
+        assert!(total > 0.0);
+    }
+    figures
+}
+
 fn p50(samples: &mut [Duration]) -> f64 {
     samples.sort();
     samples[samples.len() / 2].as_secs_f64() * 1000.0
@@ -304,11 +371,11 @@ fn main() {
         "| layout ({SERIES} series × {points} points = {total}) | ingest points/s | downsample 1 series → {BUCKETS} buckets p50 | avg per series over 1 day p50 | file size |"
     );
     println!("|---|---:|---:|---:|---:|");
-    for layout in ["rowid", "clustered", "chunks"] {
-        let mut figures = if layout == "chunks" {
-            chunks(points, &dir)
-        } else {
-            rows(layout, points, &dir)
+    for layout in ["rowid", "clustered", "chunks", "engine"] {
+        let mut figures = match layout {
+            "chunks" => chunks(points, &dir),
+            "engine" => engine(points, &dir),
+            _ => rows(layout, points, &dir),
         };
         println!(
             "| {layout} | {:.0} | {:.2} ms | {:.1} ms | {:.0} MiB |",

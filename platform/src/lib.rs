@@ -12,4 +12,5 @@ pub mod graphql;
 pub mod http;
 pub mod identity;
 pub mod rt;
+pub mod series;
 pub mod store;

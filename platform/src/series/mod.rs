@@ -1,0 +1,10 @@
+//! Stream data (time series) storage: per-series chunks of points with a durable batch log
+//! (docs/design/002-stream-data-storage.md). Archives, queries and rollups build on it (issue 5).
+
+pub mod codec;
+pub mod store;
+
+pub use store::{Point, SeriesStore};
+
+#[cfg(test)]
+mod tests;
