@@ -2,6 +2,7 @@
 //! (docs/design/002-stream-data-storage.md). Archives, queries and rollups build on it (issue 5).
 
 pub mod codec;
+pub mod query;
 pub mod store;
 
 pub use store::{Point, SeriesStore};

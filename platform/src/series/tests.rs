@@ -152,3 +152,184 @@ fn full_blocks_become_chunks_of_at_most_1024_points() {
     assert_eq!(sum, (0..3000).sum::<i64>() as f64);
     assert_eq!(store.pending_log_rows().unwrap(), 0);
 }
+
+mod queries {
+    use rusqlite::Connection;
+
+    use super::super::query::{Function, MAX_BUCKETS};
+    use super::super::{Point, SeriesStore};
+    use super::Lcg;
+
+    /// Points of two series, and the same points for the oracle.
+    fn store_with_points() -> (SeriesStore, Vec<Point>) {
+        let store = SeriesStore::open(Connection::open_in_memory().unwrap()).unwrap();
+        let mut random = Lcg(7);
+        let points: Vec<Point> = (0..5000)
+            .map(|_| {
+                let series = if random.next(2) == 0 { "x" } else { "y" };
+                let ts = random.next(100_000) as i64;
+                let value = (random.next(5) != 0).then(|| random.next(10_000) as f64 / 100.0);
+                Point {
+                    series: series.into(),
+                    ts,
+                    values: vec![value],
+                }
+            })
+            .collect();
+        // Later points at the same (series, ts) replace earlier ones, in the store and here.
+        let mut latest = std::collections::BTreeMap::new();
+        for point in &points {
+            latest.insert((point.series.clone(), point.ts), point.clone());
+        }
+        store.write("a", 1, &points).unwrap();
+        (store, latest.into_values().collect())
+    }
+
+    fn oracle(
+        points: &[Point],
+        series: &[&str],
+        from: i64,
+        to: i64,
+        function: Function,
+    ) -> Option<f64> {
+        let mut values: Vec<(i64, f64)> = points
+            .iter()
+            .filter(|point| {
+                series.contains(&point.series.as_str()) && point.ts >= from && point.ts < to
+            })
+            .filter_map(|point| point.values[0].map(|value| (point.ts, value)))
+            .collect();
+        values.sort_by_key(|(ts, _)| *ts);
+        if values.is_empty() {
+            return (function == Function::Count).then_some(0.0);
+        }
+        let sum: f64 = values.iter().map(|(_, value)| value).sum();
+        Some(match function {
+            Function::Count => values.len() as f64,
+            Function::Sum => sum,
+            Function::Avg => sum / values.len() as f64,
+            Function::Min => values
+                .iter()
+                .map(|(_, value)| *value)
+                .fold(f64::INFINITY, f64::min),
+            Function::Max => values
+                .iter()
+                .map(|(_, value)| *value)
+                .fold(f64::NEG_INFINITY, f64::max),
+            Function::First => values[0].1,
+            Function::Last => values[values.len() - 1].1,
+        })
+    }
+
+    fn close(a: Option<f64>, b: Option<f64>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    const FUNCTIONS: [Function; 7] = [
+        Function::Count,
+        Function::Sum,
+        Function::Avg,
+        Function::Min,
+        Function::Max,
+        Function::First,
+        Function::Last,
+    ];
+
+    #[test]
+    fn downsampling_gives_exactly_limit_buckets_that_match_the_oracle() {
+        let (store, points) = store_with_points();
+        let series = ["x".to_owned(), "y".to_owned()];
+        for (from, to, limit) in [
+            (0, 100_000, 600),
+            (12_345, 67_891, 7),
+            (99_990, 100_010, 20),
+            (0, 1_000_000, 3),
+        ] {
+            for function in FUNCTIONS {
+                let buckets = store
+                    .downsample("a", &series, 0, function, from, to, limit)
+                    .unwrap();
+                assert_eq!(buckets.len(), limit);
+                assert_eq!(buckets[0].start, from);
+                assert_eq!(buckets[limit - 1].end, to);
+                for pair in buckets.windows(2) {
+                    assert_eq!(
+                        pair[0].end, pair[1].start,
+                        "the buckets partition the window"
+                    );
+                }
+                for bucket in &buckets {
+                    let expected = oracle(&points, &["x", "y"], bucket.start, bucket.end, function);
+                    assert!(
+                        close(bucket.value, expected),
+                        "{function:?} [{}, {}): {:?} vs {expected:?}",
+                        bucket.start,
+                        bucket.end,
+                        bucket.value
+                    );
+                }
+            }
+        }
+        // Beyond the data every bucket is empty: null, and count 0.
+        let empty = store
+            .downsample("a", &series, 0, Function::Avg, 200_000, 300_000, 10)
+            .unwrap();
+        assert!(empty.iter().all(|bucket| bucket.value.is_none()));
+    }
+
+    #[test]
+    fn aggregates_per_series_match_the_oracle() {
+        let (store, points) = store_with_points();
+        let series = ["x".to_owned(), "y".to_owned(), "nobody".to_owned()];
+        for function in FUNCTIONS {
+            let rows = store
+                .aggregate_per_series("a", &series, 0, function, 10_000, 90_000)
+                .unwrap();
+            for (name, value) in rows {
+                let expected = oracle(&points, &[name.as_str()], 10_000, 90_000, function);
+                assert!(
+                    close(value, expected),
+                    "{function:?} {name}: {value:?} vs {expected:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad_windows_and_limits_are_refused_with_the_reason() {
+        let (store, _) = store_with_points();
+        let series = ["x".to_owned()];
+        let message = |result: Result<
+            Vec<super::super::query::Bucket>,
+            crate::store::StoreError,
+        >| result.unwrap_err().to_string();
+        assert!(
+            message(store.downsample("a", &series, 0, Function::Avg, 10, 10, 5))
+                .contains("must be before")
+        );
+        assert!(
+            message(store.downsample("a", &series, 0, Function::Avg, 0, 10, 0))
+                .contains("`limit` must be 1")
+        );
+        assert!(
+            message(store.downsample(
+                "a",
+                &series,
+                0,
+                Function::Avg,
+                0,
+                10_000_000,
+                MAX_BUCKETS + 1
+            ))
+            .contains("`limit` must be 1")
+        );
+        assert!(
+            message(store.downsample("a", &series, 0, Function::Avg, 0, 5, 10))
+                .contains("too short")
+        );
+    }
+}
