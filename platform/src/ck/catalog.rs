@@ -91,6 +91,44 @@ impl CkCatalog {
             .collect()
     }
 
+    /// Every attribute path of the type, dot paths into records down to `max_depth` segments,
+    /// with the value type at the end of each.
+    pub fn attribute_paths(&self, id: &ElementId, max_depth: usize) -> Vec<(String, ValueType)> {
+        let mut paths = Vec::new();
+        for (usage, attribute) in self.effective_attributes(id) {
+            self.walk_paths(&usage.name, attribute, 1, max_depth, &mut paths);
+        }
+        paths
+    }
+
+    fn walk_paths(
+        &self,
+        path: &str,
+        attribute: &Attribute,
+        depth: usize,
+        max_depth: usize,
+        out: &mut Vec<(String, ValueType)>,
+    ) {
+        out.push((path.to_owned(), attribute.value_type));
+        if depth >= max_depth || attribute.value_type != ValueType::Record {
+            return;
+        }
+        let Some(record) = attribute.record.as_ref().and_then(|id| self.record(id)) else {
+            return;
+        };
+        for usage in &record.attributes {
+            if let Some(inner) = self.attribute(&usage.attribute) {
+                self.walk_paths(
+                    &format!("{path}.{}", usage.name),
+                    inner,
+                    depth + 1,
+                    max_depth,
+                    out,
+                );
+            }
+        }
+    }
+
     /// The non-abstract types that are `id` or derive from it: what a query of `id` returns.
     pub fn concrete_types(&self, id: &ElementId) -> Vec<ElementId> {
         self.models

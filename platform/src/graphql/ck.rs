@@ -367,7 +367,7 @@ impl Object for TypeNode<'_> {
             "availableQueryColumns" => {
                 let depth = max_depth(args)?;
                 Out::objects(
-                    attribute_paths(catalog, &ck_type.id, depth)
+                    catalog.attribute_paths(&ck_type.id, depth)
                         .into_iter()
                         .map(PathNode),
                 )
@@ -656,47 +656,5 @@ impl Object for PathNode {
             "attributeValueType" => Out::leaf(value_type_name(self.0.1)),
             other => return Err(unknown_field("CkAttributePath", other)),
         })
-    }
-}
-
-/// Every attribute path of the type, dot paths into records down to `max_depth` segments.
-pub(crate) fn attribute_paths(
-    catalog: &CkCatalog,
-    id: &ElementId,
-    max_depth: usize,
-) -> Vec<(String, ValueType)> {
-    let mut paths = Vec::new();
-    for (usage, attribute) in catalog.effective_attributes(id) {
-        walk(catalog, &usage.name, attribute, 1, max_depth, &mut paths);
-    }
-    paths
-}
-
-fn walk(
-    catalog: &CkCatalog,
-    path: &str,
-    attribute: &Attribute,
-    depth: usize,
-    max_depth: usize,
-    out: &mut Vec<(String, ValueType)>,
-) {
-    out.push((path.to_owned(), attribute.value_type));
-    if depth >= max_depth || attribute.value_type != ValueType::Record {
-        return;
-    }
-    let Some(record) = attribute.record.as_ref().and_then(|id| catalog.record(id)) else {
-        return;
-    };
-    for usage in &record.attributes {
-        if let Some(inner) = catalog.attribute(&usage.attribute) {
-            walk(
-                catalog,
-                &format!("{path}.{}", usage.name),
-                inner,
-                depth + 1,
-                max_depth,
-                out,
-            );
-        }
     }
 }

@@ -90,7 +90,7 @@ impl Object for QueryRoot<'_> {
                 let id = ElementId::parse(&ck_type)
                     .filter(|id| catalog.ck_type(id).is_some())
                     .ok_or_else(|| FieldError::invalid(format!("unknown CK type `{ck_type}`")))?;
-                let paths = ck::attribute_paths(&catalog, &id, ck::max_depth(args)?);
+                let paths = catalog.attribute_paths(&id, ck::max_depth(args)?);
                 Ok(Out::objects(paths.into_iter().map(ck::PathNode)))
             }
             other => Err(unknown_field("OctoQuery", other)),

@@ -333,3 +333,119 @@ mod queries {
         );
     }
 }
+
+mod lifecycle {
+    use serde_json::json;
+
+    use super::super::archives::{ArchiveStatus, Transition, load, transition};
+    use crate::demo::{DEMO_TENANT, DemoSize, seed};
+    use crate::store::{EntityInput, Platform};
+
+    fn archive(columns: &[&str]) -> EntityInput {
+        EntityInput {
+            ck_type: "System.StreamData/RawArchive".into(),
+            rt_id: None,
+            well_known_name: None,
+            attributes: vec![
+                ("TargetCkTypeId".into(), json!("Demo/Sensor")),
+                (
+                    "Columns".into(),
+                    json!(
+                        columns
+                            .iter()
+                            .map(|path| json!({"Path": path, "Required": true, "Indexed": false}))
+                            .collect::<Vec<_>>()
+                    ),
+                ),
+                ("Status".into(), json!("Created")),
+                ("RecomputeInProgress".into(), json!(false)),
+            ],
+            associations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn archives_move_through_their_lifecycle_and_fail_on_a_bad_definition() {
+        let dir = std::env::temp_dir().join(format!("octomesh-archives-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let platform = Platform::open(&dir, crate::builtin::builtin_libraries()).unwrap();
+        seed(
+            &platform,
+            DEMO_TENANT,
+            DemoSize {
+                sites: 1,
+                machines_per_site: 1,
+                sensors_per_machine: 1,
+            },
+        )
+        .unwrap();
+        let tenant = platform.tenant(DEMO_TENANT).unwrap();
+
+        let good = tenant
+            .create_entity(archive(&["LastValue", "HighLimit"]))
+            .unwrap()
+            .rt_id;
+        let loaded = load(&tenant, &good).unwrap();
+        assert_eq!(loaded.columns, ["LastValue", "HighLimit"]);
+        assert_eq!(loaded.status, ArchiveStatus::Created);
+        assert_eq!(
+            transition(&tenant, &good, Transition::Activate)
+                .unwrap()
+                .status,
+            ArchiveStatus::Activated
+        );
+        let again = transition(&tenant, &good, Transition::Activate)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            again.contains("is Activated") && again.contains("disable it"),
+            "{again}"
+        );
+        assert_eq!(
+            transition(&tenant, &good, Transition::Disable)
+                .unwrap()
+                .status,
+            ArchiveStatus::Disabled
+        );
+        assert_eq!(
+            transition(&tenant, &good, Transition::Enable)
+                .unwrap()
+                .status,
+            ArchiveStatus::Activated
+        );
+
+        let bad = tenant.create_entity(archive(&["Name"])).unwrap().rt_id;
+        let failed = transition(&tenant, &bad, Transition::Activate)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            failed.contains("`Name` is not numeric") && failed.contains("retry"),
+            "{failed}"
+        );
+        assert_eq!(load(&tenant, &bad).unwrap().status, ArchiveStatus::Failed);
+        tenant
+            .update_entity(
+                &bad,
+                None,
+                vec![(
+                    "Columns".into(),
+                    json!([{"Path": "LowLimit", "Required": true, "Indexed": false}]),
+                )],
+            )
+            .unwrap();
+        assert_eq!(
+            transition(&tenant, &bad, Transition::Retry).unwrap().status,
+            ArchiveStatus::Activated
+        );
+
+        let sensor = crate::demo::demo_rt_id(3, 0);
+        assert!(
+            load(&tenant, &sensor)
+                .unwrap_err()
+                .to_string()
+                .contains("not an archive")
+        );
+        drop(tenant);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,214 @@
+//! Archives are runtime entities of `System.StreamData/Archive` subtypes (`RawArchive`, …): a target
+//! CK type, columns (`CkArchiveColumn` records: attribute paths of the target type) and a status.
+//! The lifecycle is Created → Activated ⇄ Disabled, and Failed (retry) when activation finds the
+//! definition unusable; each transition is one versioned entity update.
+
+use serde_json::{Value, json};
+
+use crate::ck::model::{ElementId, ValueType};
+use crate::store::{StoreError, Tenant};
+
+/// The abstract base type of archives.
+pub const ARCHIVE_TYPE: &str = "System.StreamData/Archive";
+
+/// `CkArchiveStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveStatus {
+    Created,
+    Activated,
+    Disabled,
+    Failed,
+}
+
+impl ArchiveStatus {
+    fn key(self) -> i64 {
+        match self {
+            ArchiveStatus::Created => 0,
+            ArchiveStatus::Activated => 1,
+            ArchiveStatus::Disabled => 2,
+            ArchiveStatus::Failed => 3,
+        }
+    }
+
+    fn from_key(key: i64) -> Option<ArchiveStatus> {
+        Some(match key {
+            0 => ArchiveStatus::Created,
+            1 => ArchiveStatus::Activated,
+            2 => ArchiveStatus::Disabled,
+            3 => ArchiveStatus::Failed,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ArchiveStatus::Created => "Created",
+            ArchiveStatus::Activated => "Activated",
+            ArchiveStatus::Disabled => "Disabled",
+            ArchiveStatus::Failed => "Failed",
+        }
+    }
+}
+
+/// What an operator asks of an archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Activate,
+    Disable,
+    Enable,
+    Retry,
+}
+
+/// An archive as the engine uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Archive {
+    pub rt_id: String,
+    pub ck_type: String,
+    pub target_ck_type: String,
+    /// Attribute paths of the target type, in column order.
+    pub columns: Vec<String>,
+    pub status: ArchiveStatus,
+    pub version: u64,
+}
+
+fn invalid(message: String) -> StoreError {
+    StoreError::Invalid(vec![message])
+}
+
+/// Reads archive `rt_id` of `tenant`.
+pub fn load(tenant: &Tenant, rt_id: &str) -> Result<Archive, StoreError> {
+    let entity = tenant
+        .get_entity(rt_id)?
+        .filter(|entity| !entity.archived)
+        .ok_or_else(|| StoreError::NotFound(rt_id.to_owned()))?;
+    let is_archive = {
+        let catalog = tenant.catalog();
+        let base = ElementId::parse(ARCHIVE_TYPE).expect("a literal id");
+        ElementId::parse(&entity.ck_type).is_some_and(|id| catalog.derives_from(&id, &base))
+    };
+    if !is_archive {
+        return Err(invalid(format!(
+            "`{rt_id}` is a `{}`, not an archive",
+            entity.ck_type
+        )));
+    }
+    let attributes = &entity.attributes;
+    let columns = attributes
+        .get("Columns")
+        .and_then(Value::as_array)
+        .map(|columns| {
+            columns
+                .iter()
+                .filter_map(|column| column.get("Path").and_then(Value::as_str))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = attributes
+        .get("Status")
+        .and_then(Value::as_i64)
+        .and_then(ArchiveStatus::from_key)
+        .unwrap_or(ArchiveStatus::Created);
+    Ok(Archive {
+        rt_id: entity.rt_id,
+        ck_type: entity.ck_type,
+        target_ck_type: attributes
+            .get("TargetCkTypeId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        columns,
+        status,
+        version: entity.version,
+    })
+}
+
+/// Why an archive cannot hold data: its target type or a column does not work.
+fn definition_problem(tenant: &Tenant, archive: &Archive) -> Option<String> {
+    let catalog = tenant.catalog();
+    let Some(target) =
+        ElementId::parse(&archive.target_ck_type).filter(|id| catalog.ck_type(id).is_some())
+    else {
+        return Some(format!(
+            "the target type `{}` is not installed",
+            archive.target_ck_type
+        ));
+    };
+    if archive.columns.is_empty() {
+        return Some("the archive has no columns".into());
+    }
+    let paths = catalog.attribute_paths(&target, 5);
+    for column in &archive.columns {
+        match paths.iter().find(|(path, _)| path == column) {
+            None => {
+                return Some(format!(
+                    "column `{column}` is not an attribute path of `{}`",
+                    archive.target_ck_type
+                ));
+            }
+            Some((_, value_type))
+                if !matches!(
+                    value_type,
+                    ValueType::Int | ValueType::Int64 | ValueType::Double | ValueType::Boolean
+                ) =>
+            {
+                return Some(format!(
+                    "column `{column}` is not numeric: stream data holds numbers"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+/// Applies `transition` to archive `rt_id`; refused transitions say which are allowed.
+pub fn transition(
+    tenant: &Tenant,
+    rt_id: &str,
+    transition: Transition,
+) -> Result<Archive, StoreError> {
+    let archive = load(tenant, rt_id)?;
+    use ArchiveStatus as S;
+    let allowed = matches!(
+        (transition, archive.status),
+        (Transition::Activate, S::Created)
+            | (Transition::Disable, S::Activated)
+            | (Transition::Enable, S::Disabled)
+            | (Transition::Retry, S::Failed)
+    );
+    if !allowed {
+        let hint = match archive.status {
+            S::Created => "activate it",
+            S::Activated => "disable it",
+            S::Disabled => "enable it",
+            S::Failed => "retry its activation",
+        };
+        return Err(invalid(format!(
+            "archive `{rt_id}` is {}: {transition:?} does not apply; you can {hint}",
+            archive.status.name()
+        )));
+    }
+    let target = match transition {
+        Transition::Disable => S::Disabled,
+        Transition::Activate | Transition::Enable | Transition::Retry => {
+            if definition_problem(tenant, &archive).is_some() {
+                S::Failed
+            } else {
+                S::Activated
+            }
+        }
+    };
+    tenant.update_entity(
+        rt_id,
+        Some(archive.version),
+        vec![("Status".into(), json!(target.key()))],
+    )?;
+    if target == S::Failed {
+        let problem = definition_problem(tenant, &archive).unwrap_or_default();
+        return Err(invalid(format!(
+            "archive `{rt_id}` could not be activated ({problem}); it is Failed: fix the definition, then retry"
+        )));
+    }
+    load(tenant, rt_id)
+}
