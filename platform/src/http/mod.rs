@@ -6,6 +6,7 @@ mod access;
 mod error;
 mod jobs;
 mod models;
+mod streamdata;
 mod tenants;
 
 use std::sync::Arc;
@@ -65,6 +66,34 @@ pub fn router(platform: Arc<Platform>, identity: Option<Arc<crate::identity::Ide
         .route("/{tenant}/v1/Models/ImportRt", post(models::import_rt))
         .route("/{tenant}/v1/models/ImportRt", post(models::import_rt))
         .route("/{tenant}/v1/jobs", get(jobs::status))
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}",
+            axum::routing::delete(streamdata::delete),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/activate",
+            post(streamdata::activate),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/disable",
+            post(streamdata::disable),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/enable",
+            post(streamdata::enable),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/retry",
+            post(streamdata::retry),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/points",
+            post(streamdata::write_points),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/downsample",
+            get(streamdata::downsample),
+        )
         .route(
             "/tenants/{tenant}/GraphQL",
             post(crate::graphql::handler).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)),

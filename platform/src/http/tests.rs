@@ -488,3 +488,140 @@ async fn every_route_needs_a_token_for_its_tenant_and_scope() {
     let health = Request::get("/healthz").body(Body::empty()).unwrap();
     assert_eq!(call(&router, health).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn stream_data_archives_take_points_and_downsample_them() {
+    let (_dir, platform, router) = setup("streamdata");
+    crate::demo::seed(
+        &platform,
+        "demo",
+        crate::demo::DemoSize {
+            sites: 1,
+            machines_per_site: 1,
+            sensors_per_machine: 2,
+        },
+    )
+    .unwrap();
+    let tenant = platform.tenant("demo").unwrap();
+    let archive = tenant
+        .create_entity(crate::store::EntityInput {
+            ck_type: "System.StreamData/RawArchive".into(),
+            rt_id: None,
+            well_known_name: None,
+            attributes: vec![
+                ("TargetCkTypeId".into(), serde_json::json!("Demo/Sensor")),
+                (
+                    "Columns".into(),
+                    serde_json::json!([{"Path": "LastValue", "Required": true, "Indexed": false}]),
+                ),
+                ("Status".into(), serde_json::json!("Created")),
+                ("RecomputeInProgress".into(), serde_json::json!(false)),
+            ],
+            associations: Vec::new(),
+        })
+        .unwrap()
+        .rt_id;
+    let base = format!("/demo/v1/streamdata/archives/{archive}");
+    let post_json = |path: String, body: serde_json::Value| {
+        Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let sensors = [crate::demo::demo_rt_id(3, 0), crate::demo::demo_rt_id(3, 1)];
+    let points: Vec<serde_json::Value> = (0..100)
+        .flat_map(|minute: i64| {
+            sensors.iter().enumerate().map(move |(idx, sensor)| {
+                serde_json::json!({"rtId": sensor, "timestamp": 1_767_225_600_000i64 + minute * 60_000,
+                                   "values": {"LastValue": (minute + idx as i64 * 1000) as f64}})
+            })
+        })
+        .collect();
+
+    // Not yet activated: refused.
+    let (status, answer) = call(
+        &router,
+        post_json(
+            format!("{base}/points"),
+            serde_json::json!({"points": points.clone()}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer["message"].as_str().unwrap().contains("is Created"),
+        "{answer}"
+    );
+    let (status, activated) = call(
+        &router,
+        post_json(format!("{base}/activate"), serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{activated}");
+    assert_eq!(activated["status"], "Activated");
+
+    let (status, written) = call(
+        &router,
+        post_json(
+            format!("{base}/points"),
+            serde_json::json!({"points": points}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{written}");
+    assert_eq!(written["written"], 200);
+    let (status, bad) = call(
+        &router,
+        post_json(format!("{base}/points"), serde_json::json!({"points": [{"rtId": sensors[0], "timestamp": "2026-01-01T00:00:00Z", "values": {"Speed": 1.0}}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad["message"]
+            .as_str()
+            .unwrap()
+            .contains("`Speed` is not a column"),
+        "{bad}"
+    );
+
+    // 100 minutes into 10 buckets of 10 minutes: the first sensor's average is 4.5, 14.5, …
+    let query = format!(
+        "{base}/downsample?column=LastValue&function=avg&from=2026-01-01T00:00:00Z&to=2026-01-01T01:40:00Z&limit=10&rtIds={}",
+        sensors[0]
+    );
+    let (status, downsampled) =
+        call(&router, Request::get(query).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{downsampled}");
+    let values: Vec<f64> = downsampled["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bucket| bucket["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        values,
+        (0..10)
+            .map(|bucket| bucket as f64 * 10.0 + 4.5)
+            .collect::<Vec<_>>()
+    );
+
+    let (status, _) = call(
+        &router,
+        Request::delete(base.clone()).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(
+        &router,
+        post_json(format!("{base}/enable"), serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a deleted archive is gone");
+    let mut left = 0;
+    platform
+        .series("demo")
+        .unwrap()
+        .scan(&archive, &sensors[0], 0, i64::MAX, |_, _| left += 1)
+        .unwrap();
+    assert_eq!(left, 0, "its points are dropped");
+}

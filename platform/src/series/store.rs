@@ -237,6 +237,18 @@ impl SeriesStore {
         Ok(())
     }
 
+    /// Removes every point of `archive`.
+    pub fn drop_archive(&self, archive: &str) -> Result<(), StoreError> {
+        let mut db = self.db.lock().expect("never poisoned");
+        let mut open = self.open.lock().expect("never poisoned");
+        let transaction = db.transaction()?;
+        transaction.execute("DELETE FROM series_chunks WHERE archive = ?1", [archive])?;
+        transaction.execute("DELETE FROM series_log WHERE archive = ?1", [archive])?;
+        transaction.commit()?;
+        open.retain(|(block_archive, _), _| block_archive != archive);
+        Ok(())
+    }
+
     /// How many log rows wait to be folded into chunks.
     pub fn pending_log_rows(&self) -> Result<u64, StoreError> {
         let db = self.db.lock().expect("never poisoned");

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use associations::{AssociationChange, AssociationEnd};
+pub use clock::parse_rfc3339_ms;
 pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};
 pub use error::StoreError;
 pub use import::{ImportReport, ImportStrategy};
@@ -36,6 +37,8 @@ pub struct Platform {
     /// Libraries every new tenant gets (System and friends), in dependency order.
     builtin: Vec<LibraryFiles>,
     open: Mutex<HashMap<String, Arc<Tenant>>>,
+    /// Each tenant's stream-data store (a database of its own beside the tenant's).
+    series: Mutex<HashMap<String, Arc<crate::series::SeriesStore>>>,
     /// Held while the platform is open; released when it drops.
     _lock: std::fs::File,
 }
@@ -61,6 +64,7 @@ impl Platform {
             data_dir: data_dir.to_path_buf(),
             builtin,
             open: Mutex::new(HashMap::new()),
+            series: Mutex::new(HashMap::new()),
             _lock: lock,
         };
         if !platform.tenant_path(SYSTEM_TENANT).exists() {
@@ -118,8 +122,16 @@ impl Platform {
             return Err(StoreError::TenantNotFound(tenant_id.to_owned()));
         }
         self.lock().remove(tenant_id);
-        for suffix in ["", "-wal", "-shm"] {
-            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        self.series
+            .lock()
+            .expect("the series table is never poisoned")
+            .remove(tenant_id);
+        let series_path = self.series_path(tenant_id);
+        for (base, suffix) in ["", "-wal", "-shm"]
+            .into_iter()
+            .flat_map(|suffix| [(&path, suffix), (&series_path, suffix)])
+        {
+            let file = PathBuf::from(format!("{}{suffix}", base.display()));
             match std::fs::remove_file(&file) {
                 Ok(()) => {}
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
@@ -147,6 +159,29 @@ impl Platform {
             .collect();
         ids.sort();
         Ok(ids)
+    }
+
+    fn series_path(&self, tenant_id: &str) -> PathBuf {
+        self.data_dir
+            .join("tenants")
+            .join(format!("{tenant_id}.series.sqlite"))
+    }
+
+    /// The stream-data store of an existing tenant (opened, and its log replayed, on first use).
+    pub fn series(&self, tenant_id: &str) -> Result<Arc<crate::series::SeriesStore>, StoreError> {
+        self.tenant(tenant_id)?;
+        let mut stores = self
+            .series
+            .lock()
+            .expect("the series table is never poisoned");
+        if let Some(store) = stores.get(tenant_id) {
+            return Ok(Arc::clone(store));
+        }
+        let db = rusqlite::Connection::open(self.series_path(tenant_id))?;
+        db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+        let store = Arc::new(crate::series::SeriesStore::open(db)?);
+        stores.insert(tenant_id.to_owned(), Arc::clone(&store));
+        Ok(store)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Tenant>>> {

@@ -1,0 +1,265 @@
+//! `{tenantId}/v1/streamdata/archives/{rtId}/…`: the archive lifecycle (activate, disable, enable,
+//! retry, delete), writing points (batched, idempotent on (series, timestamp)), and downsampling.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AssetApi;
+use super::error::{ApiError, bad_request};
+use crate::series::archives::{self, ArchiveStatus, Transition};
+use crate::series::query::Function;
+use crate::series::{Point, store::MAX_BATCH};
+use crate::store::{DeleteMode, StoreError};
+
+fn archive_json(archive: &archives::Archive) -> Value {
+    json!({
+        "rtId": archive.rt_id,
+        "ckTypeId": archive.ck_type,
+        "targetCkTypeId": archive.target_ck_type,
+        "columns": archive.columns,
+        "status": archive.status.name(),
+    })
+}
+
+async fn lifecycle(
+    api: Arc<AssetApi>,
+    tenant_id: String,
+    rt_id: String,
+    step: Transition,
+) -> Result<Response, ApiError> {
+    let platform = Arc::clone(&api.platform);
+    let archive = tokio::task::spawn_blocking(move || {
+        let tenant = platform.tenant(&tenant_id)?;
+        archives::transition(&tenant, &rt_id, step)
+    })
+    .await
+    .map_err(|_| StoreError::Io("the request failed".into()))??;
+    Ok(Json(archive_json(&archive)).into_response())
+}
+
+pub(crate) async fn activate(
+    State(api): State<Arc<AssetApi>>,
+    Path((tenant, rt_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    lifecycle(api, tenant, rt_id, Transition::Activate).await
+}
+
+pub(crate) async fn disable(
+    State(api): State<Arc<AssetApi>>,
+    Path((tenant, rt_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    lifecycle(api, tenant, rt_id, Transition::Disable).await
+}
+
+pub(crate) async fn enable(
+    State(api): State<Arc<AssetApi>>,
+    Path((tenant, rt_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    lifecycle(api, tenant, rt_id, Transition::Enable).await
+}
+
+pub(crate) async fn retry(
+    State(api): State<Arc<AssetApi>>,
+    Path((tenant, rt_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    lifecycle(api, tenant, rt_id, Transition::Retry).await
+}
+
+/// `DELETE …/archives/{rtId}`: drops the points and archives the entity (idempotent on the data).
+pub(crate) async fn delete(
+    State(api): State<Arc<AssetApi>>,
+    Path((tenant_id, rt_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let platform = Arc::clone(&api.platform);
+    tokio::task::spawn_blocking(move || {
+        let tenant = platform.tenant(&tenant_id)?;
+        archives::load(&tenant, &rt_id)?;
+        platform.series(&tenant_id)?.drop_archive(&rt_id)?;
+        tenant.delete_entity(&rt_id, None, DeleteMode::Archive)
+    })
+    .await
+    .map_err(|_| StoreError::Io("the request failed".into()))??;
+    Ok(Json(json!({"deleted": true})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PointInput {
+    /// The entity the values belong to (the series).
+    rt_id: String,
+    /// Unix milliseconds, or an RFC 3339 text.
+    timestamp: Value,
+    /// Column path → number or null.
+    values: HashMap<String, Option<f64>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PointsBody {
+    points: Vec<PointInput>,
+}
+
+fn timestamp_ms(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(number) => number.as_i64(),
+        Value::String(text) => crate::store::parse_rfc3339_ms(text),
+        _ => None,
+    }
+}
+
+/// `POST …/archives/{rtId}/points`: writes a batch; the archive must be Activated.
+pub(crate) async fn write_points(
+    State(api): State<Arc<AssetApi>>,
+    Path((tenant_id, rt_id)): Path<(String, String)>,
+    Json(body): Json<PointsBody>,
+) -> Result<Response, ApiError> {
+    if body.points.len() > MAX_BATCH {
+        return Ok(bad_request(format!(
+            "{} points in one request; send at most {MAX_BATCH}",
+            body.points.len()
+        )));
+    }
+    let platform = Arc::clone(&api.platform);
+    let outcome = tokio::task::spawn_blocking(move || -> Result<Result<usize, String>, StoreError> {
+        let tenant = platform.tenant(&tenant_id)?;
+        let archive = archives::load(&tenant, &rt_id)?;
+        if archive.status != ArchiveStatus::Activated {
+            return Ok(Err(format!(
+                "archive `{rt_id}` is {}: points are accepted only while it is Activated",
+                archive.status.name()
+            )));
+        }
+        let mut points = Vec::with_capacity(body.points.len());
+        for (idx, input) in body.points.into_iter().enumerate() {
+            let Some(ts) = timestamp_ms(&input.timestamp) else {
+                return Ok(Err(format!(
+                    "point {idx}: `timestamp` must be Unix milliseconds or an RFC 3339 date-time"
+                )));
+            };
+            if let Some(unknown) = input.values.keys().find(|path| !archive.columns.contains(path)) {
+                return Ok(Err(format!(
+                    "point {idx}: `{unknown}` is not a column of the archive; its columns are {}",
+                    archive.columns.join(", ")
+                )));
+            }
+            points.push(Point {
+                series: input.rt_id,
+                ts,
+                values: archive
+                    .columns
+                    .iter()
+                    .map(|column| input.values.get(column).copied().flatten())
+                    .collect(),
+            });
+        }
+        let count = points.len();
+        platform
+            .series(&tenant_id)?
+            .write(&rt_id, archive.columns.len(), &points)?;
+        Ok(Ok(count))
+    })
+    .await
+    .map_err(|_| StoreError::Io("the request failed".into()))??;
+    match outcome {
+        Ok(written) => Ok(Json(json!({"written": written})).into_response()),
+        Err(message) => Ok(bad_request(message)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DownsampleQuery {
+    column: String,
+    #[serde(default)]
+    function: Option<String>,
+    from: String,
+    to: String,
+    limit: usize,
+    /// Comma-separated entity ids.
+    rt_ids: String,
+}
+
+fn function(name: &str) -> Option<Function> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "count" => Function::Count,
+        "sum" => Function::Sum,
+        "avg" | "average" => Function::Avg,
+        "min" | "minimum" => Function::Min,
+        "max" | "maximum" => Function::Max,
+        "first" => Function::First,
+        "last" => Function::Last,
+        _ => return None,
+    })
+}
+
+/// `GET …/archives/{rtId}/downsample?column=&function=&from=&to=&limit=&rtIds=`.
+pub(crate) async fn downsample(
+    State(api): State<Arc<AssetApi>>,
+    Path((tenant_id, rt_id)): Path<(String, String)>,
+    Query(query): Query<DownsampleQuery>,
+) -> Result<Response, ApiError> {
+    let Some(function) = function(query.function.as_deref().unwrap_or("avg")) else {
+        return Ok(bad_request(
+            "`function` is count, sum, avg, min, max, first or last",
+        ));
+    };
+    let (Some(from), Some(to)) = (
+        timestamp_ms(&Value::String(query.from.clone())).or_else(|| query.from.parse().ok()),
+        timestamp_ms(&Value::String(query.to.clone())).or_else(|| query.to.parse().ok()),
+    ) else {
+        return Ok(bad_request(
+            "`from` and `to` are RFC 3339 date-times or Unix milliseconds",
+        ));
+    };
+    let series: Vec<String> = query
+        .rt_ids
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let platform = Arc::clone(&api.platform);
+    let outcome = tokio::task::spawn_blocking(move || -> Result<Result<Value, String>, StoreError> {
+        let tenant = platform.tenant(&tenant_id)?;
+        let archive = archives::load(&tenant, &rt_id)?;
+        if archive.status != ArchiveStatus::Activated {
+            return Ok(Err(format!(
+                "archive `{rt_id}` is {}: it answers queries only while Activated",
+                archive.status.name()
+            )));
+        }
+        let Some(column) = archive.columns.iter().position(|path| *path == query.column) else {
+            return Ok(Err(format!(
+                "`{}` is not a column of the archive; its columns are {}",
+                query.column,
+                archive.columns.join(", ")
+            )));
+        };
+        let buckets = platform.series(&tenant_id)?.downsample(
+            &rt_id,
+            &series,
+            column,
+            function,
+            from,
+            to,
+            query.limit,
+        )?;
+        Ok(Ok(json!({
+            "buckets": buckets
+                .iter()
+                .map(|bucket| json!({"from": bucket.start, "to": bucket.end, "value": bucket.value}))
+                .collect::<Vec<_>>(),
+        })))
+    })
+    .await
+    .map_err(|_| StoreError::Io("the request failed".into()))??;
+    match outcome {
+        Ok(answer) => Ok(Json(answer).into_response()),
+        Err(message) => Ok(bad_request(message)),
+    }
+}
