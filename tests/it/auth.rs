@@ -257,18 +257,7 @@ async fn the_device_flow_tools_sign_a_session_in_with_chromium_on_the_page() {
     )
     .await;
     assert_ok("headless Chromium on the device page", &browser);
-    // Poll as a client would: after retryAfterSeconds each time.
-    let mut wait = retry_after;
-    let mut done = Value::Null;
-    for _ in 0..6 {
-        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-        done = client.call_tool("check_auth_status", json!({})).await["structuredContent"].clone();
-        if done["isAuthenticated"] == true {
-            break;
-        }
-        wait = done["retryAfterSeconds"].as_u64().unwrap_or(1);
-    }
-    assert_eq!(done["isAuthenticated"], true, "{done}");
+    let done = poll_until_signed_in(&client, retry_after).await;
     assert_eq!(done["tenantId"], "demo");
 
     let me = client.call_tool("whoami", json!({})).await["structuredContent"].clone();
@@ -435,16 +424,7 @@ async fn a_third_party_openid_provider_is_the_authority() {
         "{started}"
     );
     approve_at_oidc(&issuer, started["userCode"].as_str().unwrap()).await;
-    let mut done = Value::Null;
-    for _ in 0..8 {
-        done = client.call_tool("check_auth_status", json!({})).await["structuredContent"].clone();
-        if done["isAuthenticated"] == true {
-            break;
-        }
-        let wait = done["retryAfterSeconds"].as_u64().unwrap_or(1);
-        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-    }
-    assert_eq!(done["isAuthenticated"], true, "{done}");
+    poll_until_signed_in(&client, 0).await;
     let before = client.call_tool("whoami", json!({})).await["structuredContent"].clone();
     assert_eq!(before["subject"], "alice", "{before}");
     // The token lives 61 s: within a minute of expiry, the next call renews it first.
@@ -545,21 +525,11 @@ async fn two_replicas_share_sign_ins_through_redis() {
     )
     .await;
     assert!(page.contains("Signed in as"), "{page}");
-    let mut done = Value::Null;
-    for _ in 0..8 {
-        let wait = done["retryAfterSeconds"]
-            .as_u64()
-            .unwrap_or(started["pollIntervalSeconds"].as_u64().unwrap());
-        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-        done = through_first
-            .call_tool("check_auth_status", json!({}))
-            .await["structuredContent"]
-            .clone();
-        if done["isAuthenticated"] == true {
-            break;
-        }
-    }
-    assert_eq!(done["isAuthenticated"], true, "{done}");
+    poll_until_signed_in(
+        &through_first,
+        started["pollIntervalSeconds"].as_u64().unwrap(),
+    )
+    .await;
 
     // Call through the second replica with the same session.
     let mut through_second = second.client();
@@ -610,4 +580,21 @@ async fn two_replicas_share_sign_ins_through_redis() {
     }
     second.stop().await;
     first.stop().await;
+}
+
+/// Calls `check_auth_status` as a client would (after `retryAfterSeconds` each time) until the
+/// session is signed in; returns the last answer.
+async fn poll_until_signed_in(client: &McpClient, first_wait: u64) -> Value {
+    let mut wait = first_wait;
+    let mut done = Value::Null;
+    for _ in 0..8 {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        done = client.call_tool("check_auth_status", json!({})).await["structuredContent"].clone();
+        if done["isAuthenticated"] == true {
+            break;
+        }
+        wait = done["retryAfterSeconds"].as_u64().unwrap_or(1);
+    }
+    assert_eq!(done["isAuthenticated"], true, "{done}");
+    done
 }
