@@ -13,6 +13,7 @@ mod exec;
 mod input;
 mod mutation;
 mod runtime;
+mod streamdata;
 
 use std::sync::{Arc, RwLockReadGuard};
 
@@ -39,7 +40,10 @@ pub(crate) async fn handler(
     let platform = api.platform.clone();
     let may_write = access.can_write();
     let answer = tokio::task::spawn_blocking(move || match platform.tenant(&tenant_id) {
-        Ok(tenant) => execute_as(&tenant, request, may_write),
+        Ok(tenant) => {
+            let series = platform.series(&tenant_id).ok();
+            execute_with(&tenant, series.as_deref(), request, may_write)
+        }
         Err(error) => exec::request_error(&error.to_string()),
     })
     .await
@@ -54,12 +58,22 @@ pub fn execute(tenant: &Tenant, request: Request) -> Value {
 
 /// Runs one GraphQL request; mutations only when `may_write`.
 pub fn execute_as(tenant: &Tenant, request: Request, may_write: bool) -> Value {
+    execute_with(tenant, None, request, may_write)
+}
+
+/// Runs one GraphQL request with the tenant's stream data (for `streamData`).
+pub fn execute_with(
+    tenant: &Tenant,
+    series: Option<&crate::series::SeriesStore>,
+    request: Request,
+    may_write: bool,
+) -> Value {
     let prepared = match exec::prepare(request) {
         Ok(prepared) => prepared,
         Err(message) => return exec::request_error(&message),
     };
     match prepared.kind {
-        OperationKind::Query => exec::execute(&prepared, &QueryRoot { tenant }),
+        OperationKind::Query => exec::execute(&prepared, &QueryRoot { tenant, series }),
         OperationKind::Mutation if !may_write => serde_json::json!({"errors": [{
             "message": "The token is read-only: mutations need the octo_api scope.",
             "extensions": {"code": "AUTH_NOT_AUTHORIZED"},
@@ -71,6 +85,7 @@ pub fn execute_as(tenant: &Tenant, request: Request, may_write: bool) -> Value {
 /// The query root (`OctoQuery`).
 struct QueryRoot<'t> {
     tenant: &'t Tenant,
+    series: Option<&'t crate::series::SeriesStore>,
 }
 
 impl Object for QueryRoot<'_> {
@@ -83,6 +98,10 @@ impl Object for QueryRoot<'_> {
             "constructionKit" => Ok(Out::object(CkRoot(self.tenant.catalog()))),
             "runtime" => Ok(Out::object(runtime::RuntimeQuery {
                 tenant: self.tenant,
+            })),
+            "streamData" => Ok(Out::object(streamdata::StreamDataQuery {
+                tenant: self.tenant,
+                series: self.series,
             })),
             "availableArchivePaths" => {
                 let ck_type: String = args.require("ckTypeId")?;

@@ -237,6 +237,29 @@ impl SeriesStore {
         Ok(())
     }
 
+    /// The series that hold points of `archive`, sorted.
+    pub fn series_ids(&self, archive: &str) -> Result<Vec<String>, StoreError> {
+        let mut ids: Vec<String> = {
+            let db = self.db.lock().expect("never poisoned");
+            let mut statement =
+                db.prepare_cached("SELECT DISTINCT series FROM series_chunks WHERE archive = ?1")?;
+            statement
+                .query_map([archive], |row| row.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        ids.extend(
+            self.open
+                .lock()
+                .expect("never poisoned")
+                .keys()
+                .filter(|(block_archive, _)| block_archive == archive)
+                .map(|(_, series)| series.clone()),
+        );
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// Removes every point of `archive`.
     pub fn drop_archive(&self, archive: &str) -> Result<(), StoreError> {
         let mut db = self.db.lock().expect("never poisoned");

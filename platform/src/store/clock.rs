@@ -22,6 +22,20 @@ pub(crate) fn now_rfc3339() -> String {
     )
 }
 
+/// Unix milliseconds as `2026-01-01T00:00:00.000Z`.
+pub fn format_rfc3339_ms(ms: i64) -> String {
+    let seconds = ms.div_euclid(1000);
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let days = days + 719_468;
@@ -170,5 +184,8 @@ mod rfc3339_tests {
         );
         assert_eq!(parse_rfc3339_ms("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339_ms("yesterday"), None);
+        for ms in [0, 1_767_225_600_250, 951_782_400_000, -86_400_001] {
+            assert_eq!(parse_rfc3339_ms(&super::format_rfc3339_ms(ms)), Some(ms));
+        }
     }
 }

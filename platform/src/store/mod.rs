@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use associations::{AssociationChange, AssociationEnd};
-pub use clock::parse_rfc3339_ms;
+pub use clock::{format_rfc3339_ms, parse_rfc3339_ms};
 pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};
 pub use error::StoreError;
 pub use import::{ImportReport, ImportStrategy};
