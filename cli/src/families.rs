@@ -7,13 +7,21 @@ use octomesh_proto::ToolHost;
 use crate::cli::BackendOptions;
 
 /// Every family name, for help and error messages.
-pub const FAMILIES: [&str; 2] = [octomesh_tools_ck::FAMILY, octomesh_tools_fixtures::FAMILY];
+pub const FAMILIES: [&str; 3] = [
+    octomesh_tools_aggregation::FAMILY,
+    octomesh_tools_ck::FAMILY,
+    octomesh_tools_fixtures::FAMILY,
+];
 
 /// The registry of family `name`, as a host, reaching the backends in `backends`.
 pub fn host(name: &str, backends: &BackendOptions) -> anyhow::Result<Arc<dyn ToolHost>> {
     match name {
         octomesh_tools_ck::FAMILY => Ok(Arc::new(
             octomesh_tools_ck::registry(backends.asset_url.as_deref())
+                .map_err(anyhow::Error::msg)?,
+        )),
+        octomesh_tools_aggregation::FAMILY => Ok(Arc::new(
+            octomesh_tools_aggregation::registry(backends.asset_url.as_deref())
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_fixtures::FAMILY => Ok(Arc::new(octomesh_tools_fixtures::registry())),

@@ -746,7 +746,11 @@ async fn the_gateway_describes_validates_and_counts_the_tools() {
             .contains(&json!("gateway"))
     );
     let all = ok(&client, "list_available_tools", json!({})).await;
-    assert_eq!(all["count"], 14 + 9, "14 ck tools, 9 of the gateway");
+    assert_eq!(
+        all["count"],
+        14 + 3 + 9,
+        "14 ck tools, 3 aggregation tools, 9 of the gateway"
+    );
     let wrong = refused(&client, "list_available_tools", json!({"category": "nope"})).await;
     assert!(wrong.contains("ck"), "{wrong}");
 

@@ -8,4 +8,5 @@ mod platform_rest;
 mod replicas;
 mod resume;
 mod stateless;
+mod stream;
 mod workers;

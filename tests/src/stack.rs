@@ -79,7 +79,10 @@ impl TestStack {
         .expect("the platform starts");
         let authority = platform.url.clone();
         let mut test = TestStack::launch(
-            vec![octomesh_tools_ck::FAMILY],
+            vec![
+                octomesh_tools_ck::FAMILY,
+                octomesh_tools_aggregation::FAMILY,
+            ],
             |config| {
                 config.auth = mode.map(|mode| {
                     let mut auth = octomesh_gateway::AuthConfig::new(authority, mode);

@@ -186,25 +186,37 @@ impl Object for Transient<'_> {
         match name {
             "downsampling" => {
                 let (archive, store) = self.archive(args)?;
-                let paths: Vec<String> = args.require("columnPaths")?;
                 let limit: usize = args.require("limit")?;
                 let (from, to) = (time(args, "from")?, time(args, "to")?);
-                let function = function(
-                    args.get::<String>("aggregationType")?
-                        .as_deref()
-                        .unwrap_or("AVG"),
-                )?;
+                // Plain paths take `aggregationType` (default AVG) and keep their path as the
+                // header; objects name their own function and alias.
+                let default = args
+                    .get::<String>("aggregationType")?
+                    .unwrap_or_else(|| "AVG".into());
+                let plain = args.get::<Vec<String>>("columnPaths").ok().flatten();
+                let specs: Vec<(String, usize, Function)> = match plain {
+                    Some(paths) => paths
+                        .iter()
+                        .map(|path| {
+                            Ok((
+                                path.clone(),
+                                Self::column_index(&archive, path)?,
+                                function(&default)?,
+                            ))
+                        })
+                        .collect::<Result<_, FieldError>>()?,
+                    None => Self::columns(&archive, args)?,
+                };
                 let series = Self::series(&archive, store, args)?;
                 let mut columns = vec![("timestamp".to_owned(), "DATE_TIME")];
                 let mut per_column = Vec::new();
-                for path in &paths {
-                    let index = Self::column_index(&archive, path)?;
+                for (header, index, function) in &specs {
                     per_column.push(
                         store
-                            .downsample(&archive.rt_id, &series, index, function, from, to, limit)
+                            .downsample(&archive.rt_id, &series, *index, *function, from, to, limit)
                             .map_err(store_error)?,
                     );
-                    columns.push((path.clone(), "DOUBLE"));
+                    columns.push((header.clone(), "DOUBLE"));
                 }
                 let rows = (0..limit)
                     .map(|bucket| {

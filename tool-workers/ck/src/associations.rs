@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::context::CkCtx;
+use crate::CkCtx;
 use crate::dto::{DirectionDto, SimpleFilterDto, limit};
 use crate::entities::{EntityList, equality};
 

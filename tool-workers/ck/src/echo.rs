@@ -4,7 +4,7 @@ use octomesh_worker_runtime::{CallScope, Envelope, Risk, Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::context::CkCtx;
+use crate::CkCtx;
 
 /// Echo the message back, with the tenant the call was routed to (connectivity and routing
 /// smoke test).

@@ -9,7 +9,7 @@ use octomesh_worker_runtime::{CallScope, Envelope, Risk, Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::context::CkCtx;
+use crate::CkCtx;
 use crate::dto::{
     AttributeUpdateItem, FieldFilterCriteriaDto, SimpleFilterDto, SortColumnDto, limit,
     simple_group,

@@ -7,7 +7,6 @@
 //! gateway sees, so the gateway answers them; `Echo` is here.
 
 mod associations;
-mod context;
 mod dto;
 mod echo;
 mod entities;
@@ -15,7 +14,8 @@ mod schema;
 
 use octomesh_worker_runtime::Registry;
 
-pub use context::CkCtx;
+/// What the family's tools share: the asset repository client.
+pub type CkCtx = octomesh_octo_client::AssetContext;
 
 /// The family's name.
 pub const FAMILY: &str = "ck";

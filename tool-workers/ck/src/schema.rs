@@ -6,7 +6,7 @@ use octomesh_worker_runtime::{CallScope, Envelope, Risk, Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::context::CkCtx;
+use crate::CkCtx;
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -154,7 +154,7 @@ fn query_arguments(query: &EntityQuery) -> (Value, &'static str, &'static str) {
 }
 
 impl TenantSession<'_> {
-    async fn run<T: DeserializeOwned>(
+    pub(crate) async fn run<T: DeserializeOwned>(
         &self,
         query: &str,
         variables: Value,

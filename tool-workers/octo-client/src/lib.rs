@@ -6,11 +6,14 @@
 //! never echoed whole, and the bearer token never appears.
 
 mod asset;
+mod context;
 mod error;
 mod graphql;
 mod rest;
+pub mod stream_data;
 pub mod types;
 
 pub use asset::{AssetClient, TenantSession};
+pub use context::AssetContext;
 pub use error::ClientError;
 pub use rest::{ImportStrategy, JobStatus, TenantInfo};

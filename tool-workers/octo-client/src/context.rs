@@ -1,25 +1,27 @@
-//! [`CkCtx`]: what the family's tools share, and how a call finds its tenant.
+//! [`AssetContext`]: what tool families that use the asset repository share, and how a call
+//! finds its tenant (the `tenantId` argument, else the `/{tenantId}/mcp` route) and its token.
 
-use octomesh_octo_client::{AssetClient, TenantSession};
 use octomesh_worker_runtime::{CallScope, ToolError};
 
+use crate::{AssetClient, TenantSession};
+
 /// The asset repository client, when one is configured.
-pub struct CkCtx {
+pub struct AssetContext {
     asset: Option<AssetClient>,
 }
 
-impl CkCtx {
-    pub fn new(asset_url: Option<&str>) -> Result<CkCtx, String> {
+impl AssetContext {
+    pub fn new(asset_url: Option<&str>) -> Result<AssetContext, String> {
         let asset = asset_url
             .map(AssetClient::new)
             .transpose()
             .map_err(|error| error.to_string())?;
-        Ok(CkCtx { asset })
+        Ok(AssetContext { asset })
     }
 
     /// The tenant of the call (the `tenantId` argument, else the `/{tenantId}/mcp` route) and a
     /// session against it with the caller's token.
-    pub(crate) fn session<'a>(
+    pub fn session<'a>(
         &'a self,
         scope: &'a CallScope,
         tenant_argument: Option<&'a str>,

@@ -1,0 +1,31 @@
+//! The aggregation family (`aggregation`): stream-data queries over archives through the asset
+//! repository's GraphQL `streamData` surface (issue 5: downsampling, aggregation and grouping so
+//! far; runtime aggregation, persisted queries and rollups follow).
+
+mod stream;
+
+use octomesh_worker_runtime::Registry;
+
+/// The family's name.
+pub const FAMILY: &str = "aggregation";
+
+/// What the family's tools share: the asset repository client.
+pub type AggregationCtx = octomesh_octo_client::AssetContext;
+
+/// The family, reaching the asset repository at `asset_url`.
+pub fn registry(asset_url: Option<&str>) -> Result<Registry<AggregationCtx>, String> {
+    Ok(Registry::new(FAMILY, AggregationCtx::new(asset_url)?)
+        .tool::<stream::QueryStreamDataDownsampling>()
+        .tool::<stream::QueryStreamDataAggregation>()
+        .tool::<stream::QueryStreamDataGrouping>())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_family_declares_its_tools_cleanly() {
+        let registry = super::registry(None).unwrap();
+        assert_eq!(registry.lint(), Vec::<String>::new());
+        assert_eq!(registry.tool_specs().len(), 3);
+    }
+}
