@@ -7,9 +7,10 @@ use octomesh_proto::ToolHost;
 use crate::cli::BackendOptions;
 
 /// Every family name, for help and error messages.
-pub const FAMILIES: [&str; 3] = [
+pub const FAMILIES: [&str; 4] = [
     octomesh_tools_aggregation::FAMILY,
     octomesh_tools_ck::FAMILY,
+    octomesh_tools_platform_admin::FAMILY,
     octomesh_tools_fixtures::FAMILY,
 ];
 
@@ -22,6 +23,10 @@ pub fn host(name: &str, backends: &BackendOptions) -> anyhow::Result<Arc<dyn Too
         )),
         octomesh_tools_aggregation::FAMILY => Ok(Arc::new(
             octomesh_tools_aggregation::registry(backends.asset_url.as_deref())
+                .map_err(anyhow::Error::msg)?,
+        )),
+        octomesh_tools_platform_admin::FAMILY => Ok(Arc::new(
+            octomesh_tools_platform_admin::registry(backends.asset_url.as_deref())
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_fixtures::FAMILY => Ok(Arc::new(octomesh_tools_fixtures::registry())),

@@ -19,6 +19,17 @@ impl AssetContext {
         Ok(AssetContext { asset })
     }
 
+    /// The asset repository client, the tenant of the call and the caller's token, for REST calls.
+    pub fn rest<'a>(
+        &'a self,
+        scope: &'a CallScope,
+        tenant_argument: Option<&'a str>,
+    ) -> Result<(&'a AssetClient, &'a str, Option<&'a str>), ToolError> {
+        let (tenant, _) = self.session(scope, tenant_argument)?;
+        let asset = self.asset.as_ref().expect("session() checked it");
+        Ok((asset, tenant, scope.context().access_token.as_deref()))
+    }
+
     /// The tenant of the call (the `tenantId` argument, else the `/{tenantId}/mcp` route) and a
     /// session against it with the caller's token.
     pub fn session<'a>(

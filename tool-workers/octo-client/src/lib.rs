@@ -16,4 +16,4 @@ pub mod types;
 pub use asset::{AssetClient, TenantSession};
 pub use context::AssetContext;
 pub use error::ClientError;
-pub use rest::{ImportStrategy, JobStatus, TenantInfo};
+pub use rest::{ArchiveInfo, ArchiveStep, ImportStrategy, JobStatus, TenantInfo};

@@ -37,6 +37,27 @@ impl JobStatus {
     }
 }
 
+/// An archive as the stream-data REST routes describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveInfo {
+    pub rt_id: String,
+    pub ck_type_id: String,
+    pub target_ck_type_id: String,
+    pub columns: Vec<String>,
+    /// `Created`, `Activated`, `Disabled` or `Failed`.
+    pub status: String,
+}
+
+/// A lifecycle step of an archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveStep {
+    Activate,
+    Disable,
+    Enable,
+    Retry,
+}
+
 /// How a runtime-model import treats entities that exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportStrategy {
@@ -222,6 +243,52 @@ impl AssetClient {
         Ok(created.job_id)
     }
 
+    /// `POST {tenantId}/v1/streamdata/archives/{rtId}/activate|disable|enable|retry`.
+    pub async fn archive_step(
+        &self,
+        tenant_id: &str,
+        rt_id: &str,
+        step: ArchiveStep,
+        token: Option<&str>,
+    ) -> Result<ArchiveInfo, ClientError> {
+        check_tenant(tenant_id)?;
+        let action = match step {
+            ArchiveStep::Activate => "activate",
+            ArchiveStep::Disable => "disable",
+            ArchiveStep::Enable => "enable",
+            ArchiveStep::Retry => "retry",
+        };
+        let request = self.request(
+            reqwest::Method::POST,
+            &format!(
+                "/{tenant_id}/v1/streamdata/archives/{}/{action}",
+                encode_segment(rt_id)
+            ),
+            token,
+        );
+        self.send(request).await
+    }
+
+    /// `DELETE {tenantId}/v1/streamdata/archives/{rtId}`: drops the points, archives the entity.
+    pub async fn delete_archive(
+        &self,
+        tenant_id: &str,
+        rt_id: &str,
+        token: Option<&str>,
+    ) -> Result<(), ClientError> {
+        check_tenant(tenant_id)?;
+        let request = self.request(
+            reqwest::Method::DELETE,
+            &format!(
+                "/{tenant_id}/v1/streamdata/archives/{}",
+                encode_segment(rt_id)
+            ),
+            token,
+        );
+        let _: serde_json::Value = self.send(request).await?;
+        Ok(())
+    }
+
     /// `GET {tenantId}/v1/jobs?id=`.
     pub async fn job(
         &self,
@@ -314,4 +381,16 @@ pub(crate) fn check_tenant(tenant_id: &str) -> Result<(), ClientError> {
             "`{tenant_id}` is not a tenant id: use letters, digits, '-' or '_'"
         )))
     }
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+fn encode_segment(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
