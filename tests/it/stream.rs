@@ -29,15 +29,23 @@ async fn downsampling_aggregation_and_grouping_answer_through_mcp() {
         .to_owned();
     let http = reqwest::Client::new();
     let base = format!("{platform}/demo/v1/streamdata/archives/{archive}");
-    let activated: Value = http
-        .post(format!("{base}/activate"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(activated["status"], "Activated", "{activated}");
+    let activated = client
+        .call_tool("activate_archive", json!({"archiveRtId": archive}))
+        .await;
+    assert_eq!(
+        activated["structuredContent"]["archive"]["status"], "Activated",
+        "{activated}"
+    );
+    let again = client
+        .call_tool("activate_archive", json!({"archiveRtId": archive}))
+        .await;
+    assert!(
+        again["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("you can disable it"),
+        "{again}"
+    );
 
     // Two sensors, one point a minute for two hours: sensor 0 reads the minute, sensor 1 the
     // minute plus 1000.
@@ -127,6 +135,66 @@ async fn downsampling_aggregation_and_grouping_answer_through_mcp() {
             .contains("not a column"),
         "{refused}"
     );
+
+    let stats = client
+        .call_tool(
+            "get_archive_storage_stats",
+            json!({"archiveRtIds": [archive]}),
+        )
+        .await;
+    let figures = &stats["structuredContent"]["archives"][0];
+    assert_eq!(figures["rowCount"], 240, "{stats}");
+    assert_eq!(figures["seriesCount"], 2, "{stats}");
+    assert_eq!(figures["healthy"], true);
+    assert_eq!(figures["firstTimestamp"], "2026-01-01T00:00:00.000Z");
+    assert_eq!(figures["lastTimestamp"], "2026-01-01T01:59:00.000Z");
+
+    // The lifecycle through the admin tools: disabled archives answer no queries; delete needs
+    // confirm and drops the points.
+    let disabled = client
+        .call_tool("disable_archive", json!({"archiveRtId": archive}))
+        .await;
+    assert_eq!(
+        disabled["structuredContent"]["archive"]["status"], "Disabled",
+        "{disabled}"
+    );
+    let mut count = window.clone();
+    count["aggregations"] = json!([{"function": "count", "attributePath": "LastValue"}]);
+    let closed = client
+        .call_tool("query_stream_data_aggregation", count.clone())
+        .await;
+    assert!(
+        closed["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("is Disabled"),
+        "{closed}"
+    );
+    client
+        .call_tool("enable_archive", json!({"archiveRtId": archive}))
+        .await;
+    let reopened = client
+        .call_tool("query_stream_data_aggregation", count)
+        .await;
+    assert_eq!(
+        reopened["structuredContent"]["rows"][0]["count_LastValue"], 240.0,
+        "{reopened}"
+    );
+    let unconfirmed = client
+        .call_tool("delete_archive", json!({"archiveRtId": archive}))
+        .await;
+    assert_eq!(unconfirmed["isError"], true);
+    let deleted = client
+        .call_tool(
+            "delete_archive",
+            json!({"archiveRtId": archive, "confirm": true}),
+        )
+        .await;
+    assert_eq!(deleted["isError"], false, "{deleted}");
+    let gone = client
+        .call_tool("enable_archive", json!({"archiveRtId": archive}))
+        .await;
+    assert_eq!(gone["isError"], true);
     stack.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

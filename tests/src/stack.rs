@@ -82,6 +82,7 @@ impl TestStack {
             vec![
                 octomesh_tools_ck::FAMILY,
                 octomesh_tools_aggregation::FAMILY,
+                octomesh_tools_platform_admin::FAMILY,
             ],
             |config| {
                 config.auth = mode.map(|mode| {

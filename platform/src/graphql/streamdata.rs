@@ -24,12 +24,39 @@ impl Object for StreamDataQuery<'_> {
         "StreamDataQuery"
     }
 
-    fn field<'s>(&'s self, name: &str, _args: &Args) -> Result<Out<'s>, FieldError> {
+    fn field<'s>(&'s self, name: &str, args: &Args) -> Result<Out<'s>, FieldError> {
         match name {
             "transientStreamDataQuery" => Ok(Out::object(Transient {
                 tenant: self.tenant,
                 series: self.series,
             })),
+            "archivesStorageStats" => {
+                let store = self
+                    .series
+                    .ok_or_else(|| FieldError::invalid("stream data is not available here"))?;
+                let ids: Vec<String> = args.require("rtIds")?;
+                if ids.is_empty() || ids.len() > 100 {
+                    return Err(FieldError::invalid("`rtIds` names 1 to 100 archives"));
+                }
+                let mut items = Vec::new();
+                for id in ids {
+                    let archive = archives::load(self.tenant, &id).map_err(store_error)?;
+                    let stats = store.stats(&id).map_err(store_error)?;
+                    items.push(json!({
+                        "rtId": id,
+                        "status": archive.status.name(),
+                        "healthy": archive.status == ArchiveStatus::Activated,
+                        "rowCount": stats.points + stats.pending_points,
+                        "pendingRowCount": stats.pending_points,
+                        "seriesCount": stats.series,
+                        "chunkCount": stats.chunks,
+                        "sizeBytes": stats.bytes,
+                        "firstTimestamp": stats.first_ts.map(format_rfc3339_ms),
+                        "lastTimestamp": stats.last_ts.map(format_rfc3339_ms),
+                    }));
+                }
+                Ok(Out::leaf(Value::Array(items)))
+            }
             other => Err(unknown_field("StreamDataQuery", other)),
         }
     }

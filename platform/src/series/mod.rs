@@ -6,7 +6,7 @@ pub mod codec;
 pub mod query;
 pub mod store;
 
-pub use store::{Point, SeriesStore};
+pub use store::{ArchiveStats, Point, SeriesStore};
 
 #[cfg(test)]
 mod tests;

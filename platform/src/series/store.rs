@@ -20,6 +20,21 @@ pub struct Point {
     pub values: Vec<Option<f64>>,
 }
 
+/// What an archive holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArchiveStats {
+    /// Points in chunks.
+    pub points: u64,
+    /// Points not yet written as chunks.
+    pub pending_points: u64,
+    pub series: u64,
+    pub chunks: u64,
+    /// Encoded size of the chunks.
+    pub bytes: u64,
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+}
+
 struct OpenBlock {
     block: Block,
     /// The first log row whose points are in this block.
@@ -235,6 +250,46 @@ impl SeriesStore {
             each(*ts, &values);
         }
         Ok(())
+    }
+
+    /// How much `archive` holds: points, series, chunks, bytes, first and last timestamps.
+    pub fn stats(&self, archive: &str) -> Result<ArchiveStats, StoreError> {
+        let mut series = std::collections::BTreeSet::new();
+        let mut stats = {
+            let db = self.db.lock().expect("never poisoned");
+            let mut statement = db.prepare_cached(
+                "SELECT series, first_ts, last_ts, length(data), data FROM series_chunks WHERE archive = ?1",
+            )?;
+            let mut rows = statement.query([archive])?;
+            let mut stats = ArchiveStats::default();
+            while let Some(row) = rows.next()? {
+                series.insert(row.get::<_, String>(0)?);
+                let (first, last): (i64, i64) = (row.get(1)?, row.get(2)?);
+                stats.chunks += 1;
+                stats.bytes += row.get::<_, i64>(3)? as u64;
+                let data = row.get_ref(4)?.as_blob().map_err(rusqlite::Error::from)?;
+                stats.points += decode(data).map_or(0, |block| block.len() as u64);
+                stats.first_ts = Some(stats.first_ts.map_or(first, |at: i64| at.min(first)));
+                stats.last_ts = Some(stats.last_ts.map_or(last, |at: i64| at.max(last)));
+            }
+            stats
+        };
+        let open = self.open.lock().expect("never poisoned");
+        for ((block_archive, block_series), open_block) in open.iter() {
+            if block_archive != archive || open_block.block.is_empty() {
+                continue;
+            }
+            series.insert(block_series.clone());
+            // Points of an open block may repeat a chunk's; the count is then an upper bound
+            // until the block is written.
+            stats.pending_points += open_block.block.len() as u64;
+            let block = &open_block.block;
+            let (first, last) = (block.timestamps[0], block.timestamps[block.len() - 1]);
+            stats.first_ts = Some(stats.first_ts.map_or(first, |at| at.min(first)));
+            stats.last_ts = Some(stats.last_ts.map_or(last, |at| at.max(last)));
+        }
+        stats.series = series.len() as u64;
+        Ok(stats)
     }
 
     /// The series that hold points of `archive`, sorted.

@@ -17,7 +17,8 @@ pub fn registry(asset_url: Option<&str>) -> Result<Registry<AggregationCtx>, Str
     Ok(Registry::new(FAMILY, AggregationCtx::new(asset_url)?)
         .tool::<stream::QueryStreamDataDownsampling>()
         .tool::<stream::QueryStreamDataAggregation>()
-        .tool::<stream::QueryStreamDataGrouping>())
+        .tool::<stream::QueryStreamDataGrouping>()
+        .tool::<stream::GetArchiveStorageStats>())
 }
 
 #[cfg(test)]
@@ -26,6 +27,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(None).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 3);
+        assert_eq!(registry.tool_specs().len(), 4);
     }
 }

@@ -241,3 +241,50 @@ impl Tool for QueryStreamDataGrouping {
         ))
     }
 }
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StorageStats {
+    pub count: usize,
+    pub archives: Vec<octomesh_octo_client::stream_data::ArchiveStorageStats>,
+}
+
+/// Storage figures of archives: points (rows), series, chunks, size on disk, first and last
+/// timestamp, and whether each is healthy (Activated).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct GetArchiveStorageStats {
+    /// The archives, 1 to 100.
+    archive_rt_ids: Vec<String>,
+    /// The tenant (default: the endpoint's tenant).
+    tenant_id: Option<String>,
+}
+
+impl Tool for GetArchiveStorageStats {
+    const NAME: &'static str = "get_archive_storage_stats";
+    const TITLE: &'static str = "Archive storage stats";
+    const RISK: Risk = Risk::Low;
+    type Ctx = AggregationCtx;
+    type Output = Envelope<StorageStats>;
+
+    async fn call(
+        self,
+        ctx: &AggregationCtx,
+        scope: &CallScope,
+    ) -> Result<Self::Output, ToolError> {
+        if self.archive_rt_ids.is_empty() || self.archive_rt_ids.len() > 100 {
+            return Err(ToolError::InvalidArguments(
+                "`archiveRtIds` names 1 to 100 archives".into(),
+            ));
+        }
+        let (tenant, session) = ctx.session(scope, self.tenant_id.as_deref())?;
+        let archives = session.archives_storage_stats(&self.archive_rt_ids).await?;
+        Ok(Envelope::success(
+            Some(tenant),
+            StorageStats {
+                count: archives.len(),
+                archives,
+            },
+        ))
+    }
+}

@@ -167,3 +167,47 @@ impl TenantSession<'_> {
         .await
     }
 }
+
+/// What an archive holds, as `streamData.archivesStorageStats` reports it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveStorageStats {
+    pub rt_id: String,
+    pub status: String,
+    /// Activated (taking points and answering queries).
+    pub healthy: bool,
+    pub row_count: u64,
+    /// Points not yet written as chunks (counted in `rowCount`).
+    pub pending_row_count: u64,
+    pub series_count: u64,
+    pub chunk_count: u64,
+    pub size_bytes: u64,
+    pub first_timestamp: Option<String>,
+    pub last_timestamp: Option<String>,
+}
+
+impl TenantSession<'_> {
+    /// Storage figures of archives.
+    pub async fn archives_storage_stats(
+        &self,
+        rt_ids: &[String],
+    ) -> Result<Vec<ArchiveStorageStats>, ClientError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            stream_data: StreamData,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct StreamData {
+            archives_storage_stats: Vec<ArchiveStorageStats>,
+        }
+        let data: Data = self
+            .run(
+                "query Stats($rtIds: [String]!) { streamData { archivesStorageStats(rtIds: $rtIds) { rtId status healthy rowCount pendingRowCount seriesCount chunkCount sizeBytes firstTimestamp lastTimestamp } } }",
+                json!({"rtIds": rt_ids}),
+            )
+            .await?;
+        Ok(data.stream_data.archives_storage_stats)
+    }
+}
