@@ -41,8 +41,9 @@ pub(crate) async fn handler(
     let may_write = access.can_write();
     let answer = tokio::task::spawn_blocking(move || match platform.tenant(&tenant_id) {
         Ok(tenant) => {
-            let series = platform.series(&tenant_id).ok();
-            execute_with(&tenant, series.as_deref(), request, may_write)
+            // The stream-data store is opened only when a request asks for `streamData`.
+            let series = || platform.series(&tenant_id).ok();
+            execute_with(&tenant, &series, request, may_write)
         }
         Err(error) => exec::request_error(&error.to_string()),
     })
@@ -58,13 +59,13 @@ pub fn execute(tenant: &Tenant, request: Request) -> Value {
 
 /// Runs one GraphQL request; mutations only when `may_write`.
 pub fn execute_as(tenant: &Tenant, request: Request, may_write: bool) -> Value {
-    execute_with(tenant, None, request, may_write)
+    execute_with(tenant, &|| None, request, may_write)
 }
 
 /// Runs one GraphQL request with the tenant's stream data (for `streamData`).
 pub fn execute_with(
     tenant: &Tenant,
-    series: Option<&crate::series::SeriesStore>,
+    series: &dyn Fn() -> Option<Arc<crate::series::SeriesStore>>,
     request: Request,
     may_write: bool,
 ) -> Value {
@@ -85,7 +86,8 @@ pub fn execute_with(
 /// The query root (`OctoQuery`).
 struct QueryRoot<'t> {
     tenant: &'t Tenant,
-    series: Option<&'t crate::series::SeriesStore>,
+    /// Opens the tenant's stream-data store, on first use of `streamData`.
+    series: &'t dyn Fn() -> Option<Arc<crate::series::SeriesStore>>,
 }
 
 impl Object for QueryRoot<'_> {
@@ -101,7 +103,7 @@ impl Object for QueryRoot<'_> {
             })),
             "streamData" => Ok(Out::object(streamdata::StreamDataQuery {
                 tenant: self.tenant,
-                series: self.series,
+                series: (self.series)(),
             })),
             "availableArchivePaths" => {
                 let ck_type: String = args.require("ckTypeId")?;

@@ -16,7 +16,7 @@ use crate::store::{Tenant, format_rfc3339_ms, parse_rfc3339_ms};
 
 pub(crate) struct StreamDataQuery<'t> {
     pub tenant: &'t Tenant,
-    pub series: Option<&'t SeriesStore>,
+    pub series: Option<std::sync::Arc<SeriesStore>>,
 }
 
 impl Object for StreamDataQuery<'_> {
@@ -28,11 +28,12 @@ impl Object for StreamDataQuery<'_> {
         match name {
             "transientStreamDataQuery" => Ok(Out::object(Transient {
                 tenant: self.tenant,
-                series: self.series,
+                series: self.series.as_deref(),
             })),
             "archivesStorageStats" => {
                 let store = self
                     .series
+                    .as_deref()
                     .ok_or_else(|| FieldError::invalid("stream data is not available here"))?;
                 let ids: Vec<String> = args.require("rtIds")?;
                 if ids.is_empty() || ids.len() > 100 {

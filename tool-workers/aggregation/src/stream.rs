@@ -74,6 +74,16 @@ pub(crate) struct Rows {
     pub rows: Vec<Map<String, Value>>,
 }
 
+impl Rows {
+    fn new(archive_rt_id: String, rows: Vec<Map<String, Value>>) -> Rows {
+        Rows {
+            archive_rt_id,
+            row_count: rows.len(),
+            rows,
+        }
+    }
+}
+
 fn window(from: String, to: String, source_rt_ids: Option<Vec<String>>) -> Window {
     Window {
         from,
@@ -127,11 +137,7 @@ impl Tool for QueryStreamDataDownsampling {
             .await?;
         Ok(Envelope::success(
             Some(tenant),
-            Rows {
-                archive_rt_id: self.archive_rt_id,
-                row_count: rows.len(),
-                rows,
-            },
+            Rows::new(self.archive_rt_id, rows),
         ))
     }
 }
@@ -176,11 +182,7 @@ impl Tool for QueryStreamDataAggregation {
             .await?;
         Ok(Envelope::success(
             Some(tenant),
-            Rows {
-                archive_rt_id: self.archive_rt_id,
-                row_count: rows.len(),
-                rows,
-            },
+            Rows::new(self.archive_rt_id, rows),
         ))
     }
 }
@@ -233,11 +235,7 @@ impl Tool for QueryStreamDataGrouping {
             .await?;
         Ok(Envelope::success(
             Some(tenant),
-            Rows {
-                archive_rt_id: self.archive_rt_id,
-                row_count: rows.len(),
-                rows,
-            },
+            Rows::new(self.archive_rt_id, rows),
         ))
     }
 }
