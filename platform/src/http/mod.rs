@@ -6,6 +6,7 @@ mod access;
 mod error;
 mod jobs;
 mod models;
+mod rollups;
 mod streamdata;
 mod tenants;
 
@@ -42,11 +43,20 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let guard = enforce_auth.then(|| Arc::clone(&identity));
+    let orchestrator = tokio::spawn(crate::series::orchestrator::run(
+        Arc::clone(&platform),
+        ROLLUP_PASS,
+    ));
     let app = router(platform, guard).merge(crate::identity::router(identity));
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    orchestrator.abort();
+    served
 }
+
+/// How often the rollup orchestrator closes buckets when nothing wakes it sooner.
+const ROLLUP_PASS: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The asset repository's routes; with `identity`, every route but `/healthz` needs its tokens.
 pub fn router(platform: Arc<Platform>, identity: Option<Arc<crate::identity::Identity>>) -> Router {
@@ -69,6 +79,42 @@ pub fn router(platform: Arc<Platform>, identity: Option<Arc<crate::identity::Ide
         .route(
             "/{tenant}/v1/streamdata/archives/{rt_id}",
             axum::routing::delete(streamdata::delete),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/enable",
+            post(rollups::enable_tenant),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/disable",
+            post(rollups::disable_tenant),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/rollups",
+            get(rollups::list).post(rollups::create),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/freeze",
+            post(rollups::freeze),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/unfreeze",
+            post(rollups::unfreeze),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/rewind",
+            post(rollups::rewind),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/backfill-from-source",
+            post(rollups::backfill),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/recompute",
+            post(rollups::recompute),
+        )
+        .route(
+            "/{tenant}/v1/streamdata/archives/{rt_id}/recompute-jobs",
+            get(rollups::jobs),
         )
         .route(
             "/{tenant}/v1/streamdata/archives/{rt_id}/activate",

@@ -15,16 +15,49 @@ use super::error::{ApiError, bad_request};
 use crate::series::archives::{self, ArchiveStatus, Transition};
 use crate::series::query::Function;
 use crate::series::{Point, store::MAX_BATCH};
-use crate::store::{DeleteMode, StoreError};
+use crate::store::{DeleteMode, StoreError, format_rfc3339_ms};
 
-fn archive_json(archive: &archives::Archive) -> Value {
-    json!({
+/// An archive as the REST routes answer it (rollups with their schedule and progress).
+pub(crate) fn archive_json(archive: &archives::Archive) -> Value {
+    let mut answer = json!({
         "rtId": archive.rt_id,
         "ckTypeId": archive.ck_type,
         "targetCkTypeId": archive.target_ck_type,
         "columns": archive.columns,
         "status": archive.status.name(),
-    })
+    });
+    match &archive.rollup {
+        Some(Ok(rollup)) => {
+            answer["rollup"] = json!({
+                "sourceArchiveRtId": rollup.source,
+                "bucketSizeMs": rollup.bucket_ms,
+                "watermarkLagMs": rollup.lag_ms,
+                "bucketAlignment": rollup.alignment.name(),
+                "referenceTimeZone": rollup.zone,
+                "lastAggregatedBucketEnd": rollup.watermark.map(format_rfc3339_ms),
+                "frozenUntil": rollup.frozen_until.map(format_rfc3339_ms),
+                "aggregations": rollup.aggregations.iter().map(|aggregation| json!({
+                    "sourcePath": aggregation.source_path,
+                    "function": aggregation.function.name(),
+                    "columns": aggregation.columns(),
+                })).collect::<Vec<_>>(),
+            });
+        }
+        Some(Err(problem)) => answer["rollup"] = json!({"problem": problem}),
+        None => {}
+    }
+    answer
+}
+
+/// Runs `work` with the platform on the blocking pool (SQLite calls block).
+pub(crate) async fn blocking<T: Send + 'static>(
+    api: &Arc<AssetApi>,
+    work: impl FnOnce(&crate::store::Platform) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let platform = Arc::clone(&api.platform);
+    Ok(tokio::task::spawn_blocking(move || work(&platform))
+        .await
+        .map_err(|_| StoreError::Io("the request failed".into()))??)
 }
 
 async fn lifecycle(
@@ -33,13 +66,12 @@ async fn lifecycle(
     rt_id: String,
     step: Transition,
 ) -> Result<Response, ApiError> {
-    let platform = Arc::clone(&api.platform);
-    let archive = tokio::task::spawn_blocking(move || {
-        let tenant = platform.tenant(&tenant_id)?;
-        archives::transition(&tenant, &rt_id, step)
+    let archive = blocking(&api, move |platform| {
+        let archive = archives::transition(&*platform.tenant(&tenant_id)?, &rt_id, step)?;
+        platform.wake_rollups();
+        Ok(archive)
     })
-    .await
-    .map_err(|_| StoreError::Io("the request failed".into()))??;
+    .await?;
     Ok(Json(archive_json(&archive)).into_response())
 }
 
@@ -76,15 +108,13 @@ pub(crate) async fn delete(
     State(api): State<Arc<AssetApi>>,
     Path((tenant_id, rt_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let platform = Arc::clone(&api.platform);
-    tokio::task::spawn_blocking(move || {
+    blocking(&api, move |platform| {
         let tenant = platform.tenant(&tenant_id)?;
         archives::load(&tenant, &rt_id)?;
         platform.series(&tenant_id)?.drop_archive(&rt_id)?;
         tenant.delete_entity(&rt_id, None, DeleteMode::Archive)
     })
-    .await
-    .map_err(|_| StoreError::Io("the request failed".into()))??;
+    .await?;
     Ok(Json(json!({"deleted": true})).into_response())
 }
 
@@ -127,7 +157,15 @@ pub(crate) async fn write_points(
     let platform = Arc::clone(&api.platform);
     let outcome = tokio::task::spawn_blocking(move || -> Result<Result<usize, String>, StoreError> {
         let tenant = platform.tenant(&tenant_id)?;
+        let store = platform.series(&tenant_id)?;
+        store.ensure_enabled()?;
         let archive = archives::load(&tenant, &rt_id)?;
+        if archive.rollup.is_some() {
+            return Ok(Err(format!(
+                "archive `{rt_id}` is a rollup: its rows come from its source archive `{}`; write points there",
+                archive.rollup().map_or("", |rollup| rollup.source.as_str())
+            )));
+        }
         if archive.status != ArchiveStatus::Activated {
             return Ok(Err(format!(
                 "archive `{rt_id}` is {}: points are accepted only while it is Activated",
@@ -158,9 +196,14 @@ pub(crate) async fn write_points(
             });
         }
         let count = points.len();
-        platform
-            .series(&tenant_id)?
-            .write(&rt_id, archive.columns.len(), &points)?;
+        store.write(&rt_id, archive.columns.len(), &points)?;
+        // Rollups that already aggregated part of this range recompute it.
+        let first = points.iter().map(|point| point.ts).min();
+        let last = points.iter().map(|point| point.ts).max();
+        if let (Some(first), Some(last)) = (first, last) {
+            crate::series::orchestrator::note_late_points(&tenant, &rt_id, first, last)?;
+            platform.wake_rollups();
+        }
         Ok(Ok(count))
     })
     .await

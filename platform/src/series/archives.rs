@@ -5,8 +5,11 @@
 
 use serde_json::{Value, json};
 
+use super::rollup::{ROLLUP_TYPE, Rollup};
 use crate::ck::model::{ElementId, ValueType};
-use crate::store::{StoreError, Tenant};
+use crate::store::{
+    EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, StoreError, Tenant,
+};
 
 /// The abstract base type of archives.
 pub const ARCHIVE_TYPE: &str = "System.StreamData/Archive";
@@ -69,6 +72,15 @@ pub struct Archive {
     pub columns: Vec<String>,
     pub status: ArchiveStatus,
     pub version: u64,
+    /// A rollup's definition (or why it cannot be read); `None` for other archives.
+    pub rollup: Option<Result<Rollup, String>>,
+}
+
+impl Archive {
+    /// The rollup definition of a rollup archive that reads cleanly.
+    pub fn rollup(&self) -> Option<&Rollup> {
+        self.rollup.as_ref().and_then(|rollup| rollup.as_ref().ok())
+    }
 }
 
 fn invalid(message: String) -> StoreError {
@@ -109,7 +121,9 @@ pub fn load(tenant: &Tenant, rt_id: &str) -> Result<Archive, StoreError> {
         .and_then(Value::as_i64)
         .and_then(ArchiveStatus::from_key)
         .unwrap_or(ArchiveStatus::Created);
+    let rollup = (entity.ck_type == ROLLUP_TYPE).then(|| Rollup::from_attributes(attributes));
     Ok(Archive {
+        rollup,
         rt_id: entity.rt_id,
         ck_type: entity.ck_type,
         target_ck_type: attributes
@@ -123,8 +137,84 @@ pub fn load(tenant: &Tenant, rt_id: &str) -> Result<Archive, StoreError> {
     })
 }
 
+/// The rollups whose source is `source` (not deleted), in creation order.
+pub fn rollups_of(tenant: &Tenant, source: &str) -> Result<Vec<Archive>, StoreError> {
+    let mut query = EntityQuery::of_type(ROLLUP_TYPE);
+    query.limit = crate::store::MAX_LIMIT;
+    query.filter = Some(FilterGroup {
+        logic: Logic::And,
+        fields: vec![FieldFilter {
+            attribute_path: "SourceArchiveRtId".into(),
+            operator: FilterOperator::Equals,
+            value: Some(json!(source)),
+            second_value: None,
+        }],
+        nested: Vec::new(),
+    });
+    tenant
+        .query_entities(&query)?
+        .entities
+        .iter()
+        .map(|entity| load(tenant, &entity.rt_id))
+        .collect()
+}
+
+/// Why a rollup cannot run: its definition, its source, or a source column.
+fn rollup_problem(tenant: &Tenant, archive: &Archive, rollup: &Rollup) -> Option<String> {
+    if rollup.aggregations.is_empty() {
+        return Some("the rollup has no aggregations".into());
+    }
+    if let Err(problem) = rollup.calendar() {
+        return Some(problem);
+    }
+    if rollup.source == archive.rt_id {
+        return Some("a rollup cannot aggregate itself".into());
+    }
+    let source = match load(tenant, &rollup.source) {
+        Ok(source) => source,
+        Err(_) => {
+            return Some(format!(
+                "the source archive `{}` does not exist",
+                rollup.source
+            ));
+        }
+    };
+    for aggregation in &rollup.aggregations {
+        if !source.columns.contains(&aggregation.source_path) {
+            return Some(format!(
+                "`{}` is not a column of the source archive; its columns are {}",
+                aggregation.source_path,
+                source.columns.join(", ")
+            ));
+        }
+    }
+    if let Some(parent) = source.rollup()
+        && rollup.alignment == super::calendar::Alignment::FixedSize
+        && parent.alignment == super::calendar::Alignment::FixedSize
+        && (parent.bucket_ms <= 0 || rollup.bucket_ms % parent.bucket_ms != 0)
+    {
+        return Some(format!(
+            "the bucket size {} ms is not a multiple of the source rollup's {} ms",
+            rollup.bucket_ms, parent.bucket_ms
+        ));
+    }
+    let mut columns = rollup.columns();
+    columns.sort();
+    if columns.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Some(
+            "two aggregations write the same column: give them distinct `TargetColumnName`s".into(),
+        );
+    }
+    None
+}
+
 /// Why an archive cannot hold data: its target type or a column does not work.
 fn definition_problem(tenant: &Tenant, archive: &Archive) -> Option<String> {
+    match &archive.rollup {
+        Some(Err(problem)) => return Some(problem.clone()),
+        Some(Ok(rollup)) => return rollup_problem(tenant, archive, rollup),
+        None => {}
+    }
     let catalog = tenant.catalog();
     let Some(target) =
         ElementId::parse(&archive.target_ck_type).filter(|id| catalog.ck_type(id).is_some())
@@ -199,11 +289,23 @@ pub fn transition(
             }
         }
     };
-    tenant.update_entity(
-        rt_id,
-        Some(archive.version),
-        vec![("Status".into(), json!(target.key()))],
-    )?;
+    let mut changes = vec![("Status".into(), json!(target.key()))];
+    // A rollup's columns and target type follow from its aggregations and source when it is
+    // activated, and stay fixed afterwards.
+    if let (S::Activated, Some(rollup), Transition::Activate | Transition::Retry) =
+        (target, archive.rollup(), transition)
+    {
+        let columns: Vec<Value> = rollup
+            .columns()
+            .into_iter()
+            .map(|name| json!({"Path": name, "Required": false, "Indexed": false}))
+            .collect();
+        changes.push(("Columns".into(), Value::Array(columns)));
+        if let Ok(source) = load(tenant, &rollup.source) {
+            changes.push(("TargetCkTypeId".into(), json!(source.target_ck_type)));
+        }
+    }
+    tenant.update_entity(rt_id, Some(archive.version), changes)?;
     if target == S::Failed {
         let problem = definition_problem(tenant, &archive).unwrap_or_default();
         return Err(invalid(format!(

@@ -2,11 +2,16 @@
 //! (docs/design/002-stream-data-storage.md). Archives, queries and rollups build on it (issue 5).
 
 pub mod archives;
+pub mod calendar;
 pub mod codec;
+pub mod orchestrator;
 pub mod query;
+pub mod rollup;
 pub mod store;
 
 pub use store::{ArchiveStats, Point, SeriesStore};
 
+#[cfg(test)]
+mod rollup_tests;
 #[cfg(test)]
 mod tests;

@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS series_chunks (
     data BLOB NOT NULL,
     PRIMARY KEY (archive, series, first_ts)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS series_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS series_log (
     id INTEGER PRIMARY KEY,
     archive TEXT NOT NULL,
@@ -325,6 +329,117 @@ impl SeriesStore {
         transaction.commit()?;
         open.retain(|(block_archive, _), _| block_archive != archive);
         Ok(())
+    }
+
+    /// Removes the points of `archive` in [from, to): of one series, or of all. Open blocks of
+    /// those series are written first, so that no log row can bring a removed point back.
+    pub fn delete_range(
+        &self,
+        archive: &str,
+        series: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> Result<u64, StoreError> {
+        if from >= to {
+            return Ok(0);
+        }
+        let mut db = self.db.lock().expect("never poisoned");
+        let mut open = self.open.lock().expect("never poisoned");
+        let keys: Vec<Key> = open
+            .keys()
+            .filter(|(block_archive, block_series)| {
+                block_archive == archive && series.is_none_or(|only| only == block_series)
+            })
+            .cloned()
+            .collect();
+        flush_keys(&mut db, &mut open, &keys)?;
+        let transaction = db.transaction()?;
+        let mut removed = 0;
+        {
+            let mut statement = transaction.prepare_cached(
+                "SELECT series, first_ts, data FROM series_chunks WHERE archive = ?1 AND (?2 IS NULL OR series = ?2) AND last_ts >= ?3 AND first_ts < ?4",
+            )?;
+            let mut rows = statement.query(params![archive, series, from, to])?;
+            let mut affected = Vec::new();
+            while let Some(row) = rows.next()? {
+                let data = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+                let block = decode(data)
+                    .ok_or_else(|| StoreError::Db("a stream-data chunk is damaged".into()))?;
+                affected.push((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, block));
+            }
+            drop(rows);
+            for (chunk_series, first_ts, block) in affected {
+                transaction.execute(
+                    "DELETE FROM series_chunks WHERE archive = ?1 AND series = ?2 AND first_ts = ?3",
+                    params![archive, chunk_series, first_ts],
+                )?;
+                let mut kept = Block::with_columns(block.columns.len());
+                for (idx, ts) in block.timestamps.iter().enumerate() {
+                    if *ts >= from && *ts < to {
+                        removed += 1;
+                        continue;
+                    }
+                    let values: Vec<Option<f64>> =
+                        block.columns.iter().map(|column| column[idx]).collect();
+                    kept.upsert(*ts, &values);
+                }
+                if kept.is_empty() {
+                    continue;
+                }
+                transaction
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO series_chunks (archive, series, first_ts, last_ts, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![
+                        archive,
+                        chunk_series,
+                        kept.timestamps[0],
+                        kept.timestamps[kept.len() - 1],
+                        encode(&kept)
+                    ])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(removed)
+    }
+
+    /// Whether the tenant takes stream data (on unless disabled).
+    pub fn enabled(&self) -> Result<bool, StoreError> {
+        let db = self.db.lock().expect("never poisoned");
+        let value: Option<String> = db
+            .query_row(
+                "SELECT value FROM series_settings WHERE key = 'enabled'",
+                [],
+                |row| row.get(0),
+            )
+            .map(Some)
+            .or_else(|error| match error {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                other => Err(other),
+            })?;
+        Ok(value.as_deref() != Some("false"))
+    }
+
+    /// Turns stream data on or off for the tenant; the data stays either way.
+    pub fn set_enabled(&self, enabled: bool) -> Result<(), StoreError> {
+        let db = self.db.lock().expect("never poisoned");
+        db.execute(
+            "INSERT INTO series_settings (key, value) VALUES ('enabled', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [if enabled { "true" } else { "false" }],
+        )?;
+        Ok(())
+    }
+
+    /// Refuses with the way out when stream data is off.
+    pub fn ensure_enabled(&self) -> Result<(), StoreError> {
+        if self.enabled()? {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(vec![
+                "stream data is disabled for this tenant: enable it first (enable_stream_data)"
+                    .into(),
+            ]))
+        }
     }
 
     /// How many log rows wait to be folded into chunks.

@@ -39,6 +39,8 @@ pub struct Platform {
     open: Mutex<HashMap<String, Arc<Tenant>>>,
     /// Each tenant's stream-data store (a database of its own beside the tenant's).
     series: Mutex<HashMap<String, Arc<crate::series::SeriesStore>>>,
+    /// Wakes the rollup orchestrator (new jobs, activations).
+    rollup_wake: Arc<tokio::sync::Notify>,
     /// Held while the platform is open; released when it drops.
     _lock: std::fs::File,
 }
@@ -65,6 +67,7 @@ impl Platform {
             builtin,
             open: Mutex::new(HashMap::new()),
             series: Mutex::new(HashMap::new()),
+            rollup_wake: Arc::new(tokio::sync::Notify::new()),
             _lock: lock,
         };
         if !platform.tenant_path(SYSTEM_TENANT).exists() {
@@ -182,6 +185,15 @@ impl Platform {
         let store = Arc::new(crate::series::SeriesStore::open(db)?);
         stores.insert(tenant_id.to_owned(), Arc::clone(&store));
         Ok(store)
+    }
+
+    /// Asks the rollup orchestrator for a pass now.
+    pub fn wake_rollups(&self) {
+        self.rollup_wake.notify_one();
+    }
+
+    pub(crate) fn rollup_wake(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.rollup_wake)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Tenant>>> {
