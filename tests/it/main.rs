@@ -7,6 +7,7 @@ mod peers;
 mod platform_rest;
 mod replicas;
 mod resume;
+mod rollups;
 mod stateless;
 mod stream;
 mod workers;

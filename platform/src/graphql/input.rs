@@ -143,28 +143,27 @@ struct QueryOptions {
     include_archived_entities: bool,
 }
 
-/// The arguments of `runtimeEntities` and `associations.targets` as a store query.
-pub(crate) fn entity_query(args: &Args, ck_type: String) -> Result<EntityQuery, FieldError> {
-    let paging = Paging::from_args(args)?;
-    let mut filter: Option<FilterGroup> = args
+/// `fieldFilter` (AND-ed) and `fieldFilterGroup` as one filter tree.
+pub(crate) fn filter_group(args: &Args) -> Result<Option<FilterGroup>, FieldError> {
+    let group: Option<FilterGroup> = args
         .get::<FieldFilterGroupInput>("fieldFilterGroup")?
         .map(Into::into);
     let flat: Vec<FieldFilterInput> = args.get("fieldFilter")?.unwrap_or_default();
-    if !flat.is_empty() {
-        let fields: Vec<FieldFilter> = flat.into_iter().map(Into::into).collect();
-        filter = Some(match filter {
-            None => FilterGroup {
-                logic: Logic::And,
-                fields,
-                nested: Vec::new(),
-            },
-            Some(group) => FilterGroup {
-                logic: Logic::And,
-                fields,
-                nested: vec![group],
-            },
-        });
+    if flat.is_empty() {
+        return Ok(group);
     }
+    let fields: Vec<FieldFilter> = flat.into_iter().map(Into::into).collect();
+    Ok(Some(FilterGroup {
+        logic: Logic::And,
+        fields,
+        nested: group.into_iter().collect(),
+    }))
+}
+
+/// The arguments of `runtimeEntities` and `associations.targets` as a store query.
+pub(crate) fn entity_query(args: &Args, ck_type: String) -> Result<EntityQuery, FieldError> {
+    let paging = Paging::from_args(args)?;
+    let filter = filter_group(args)?;
     let sort = args
         .get::<Vec<SortInput>>("sortOrder")?
         .unwrap_or_default()

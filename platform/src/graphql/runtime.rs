@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::ck::GraphDirection;
 use super::connection::{Connection, Paging, unknown_field};
 use super::exec::{Args, FieldError, Object, Out};
-use super::input::{entity_query, store_error};
+use super::input::{entity_query, filter_group, store_error};
+use crate::series::query::Function;
+use crate::store::EntityAggregate;
 use crate::store::{Direction, EntityQuery, Related, StoredEntity, Tenant};
 
 /// The type every entity derives from: the default of `targets` without `ckId`.
@@ -29,6 +31,9 @@ impl Object for RuntimeQuery<'_> {
                 let query = entity_query(args, ck_type)?;
                 run(self.tenant, query, Paging::from_args(args)?)
             }
+            "transientQuery" => Ok(Out::object(TransientRuntimeQuery {
+                tenant: self.tenant,
+            })),
             other => Err(unknown_field("RuntimeModelQuery", other)),
         }
     }
@@ -183,5 +188,94 @@ impl Object for Associations<'_> {
             }
             other => Err(unknown_field("RtEntityAssociations", other)),
         }
+    }
+}
+
+/// `runtime.transientQuery { aggregation groupingAggregation }` over entities, in the tabular
+/// shape of the stream-data queries.
+struct TransientRuntimeQuery<'t> {
+    tenant: &'t Tenant,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AggregationColumnInput {
+    #[serde(default)]
+    attribute_path: Option<String>,
+    aggregation_type: String,
+    #[serde(default)]
+    alias: Option<String>,
+}
+
+impl Object for TransientRuntimeQuery<'_> {
+    fn type_name(&self) -> &'static str {
+        "TransientRuntimeQuery"
+    }
+
+    fn field<'s>(&'s self, name: &str, args: &Args) -> Result<Out<'s>, FieldError> {
+        let grouped = match name {
+            "aggregation" => false,
+            "groupingAggregation" => true,
+            other => return Err(unknown_field("TransientRuntimeQuery", other)),
+        };
+        let ck_type: String = args.require("ckId")?;
+        let inputs: Vec<AggregationColumnInput> = args.require("columnPaths")?;
+        if inputs.is_empty() || inputs.len() > 32 {
+            return Err(FieldError::invalid("`columnPaths` holds 1 to 32 columns"));
+        }
+        let group_by: Vec<String> = if grouped {
+            let paths: Vec<String> = args.require("groupByColumnPaths")?;
+            let mut unique = paths.clone();
+            unique.sort();
+            unique.dedup();
+            if paths.is_empty() || unique.len() != paths.len() {
+                return Err(FieldError::invalid(
+                    "`groupByColumnPaths` names at least one path, each once",
+                ));
+            }
+            paths
+        } else {
+            Vec::new()
+        };
+        let mut aliases: Vec<String> = Vec::new();
+        let mut columns = Vec::new();
+        for input in inputs {
+            let function = Function::parse(&input.aggregation_type).ok_or_else(|| {
+                FieldError::invalid(format!(
+                    "`{}` is not an aggregation: COUNT, SUM, AVG, MIN or MAX",
+                    input.aggregation_type
+                ))
+            })?;
+            let alias = input.alias.unwrap_or_else(|| match &input.attribute_path {
+                Some(path) => format!("{}_{}", function.name(), path.replace('.', "_")),
+                None => "count".into(),
+            });
+            if aliases.contains(&alias) || group_by.contains(&alias) {
+                return Err(FieldError::invalid(format!(
+                    "alias `{alias}` is used twice: give the columns distinct aliases"
+                )));
+            }
+            aliases.push(alias);
+            columns.push(EntityAggregate {
+                path: input.attribute_path,
+                function,
+            });
+        }
+        let rows = self
+            .tenant
+            .aggregate_entities(&ck_type, filter_group(args)?, &group_by, &columns)
+            .map_err(store_error)?;
+        let mut headers: Vec<(String, &str)> =
+            group_by.iter().map(|path| (path.clone(), "ANY")).collect();
+        headers.extend(aliases.into_iter().map(|alias| (alias, "DOUBLE")));
+        let cells = rows
+            .into_iter()
+            .map(|(key, values)| {
+                key.into_iter()
+                    .chain(values.into_iter().map(|value| serde_json::json!(value)))
+                    .collect()
+            })
+            .collect();
+        Ok(Out::leaf(super::streamdata::table(&headers, cells)))
     }
 }

@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use super::connection::unknown_field;
 use super::exec::{Args, FieldError, Object, Out};
-use super::input::store_error;
+use super::input::{filter_group, store_error};
 use crate::series::SeriesStore;
 use crate::series::archives::{self, Archive, ArchiveStatus};
+use crate::series::filter::RowFilter;
 use crate::series::query::{Accumulator, Function};
 use crate::store::{Tenant, format_rfc3339_ms, parse_rfc3339_ms};
 
@@ -58,9 +59,95 @@ impl Object for StreamDataQuery<'_> {
                 }
                 Ok(Out::leaf(Value::Array(items)))
             }
+            "rollupsFor" => {
+                let rt_id: String = args.require("rtId")?;
+                archives::load(self.tenant, &rt_id).map_err(store_error)?;
+                let rollups = archives::rollups_of(self.tenant, &rt_id).map_err(store_error)?;
+                Ok(Out::leaf(Value::Array(
+                    rollups.iter().map(rollup_json).collect(),
+                )))
+            }
+            "rollupQueryMetadata" => {
+                let rt_id: String = args.require("rtId")?;
+                Ok(Out::leaf(rollup_metadata(self.tenant, &rt_id)?))
+            }
             other => Err(unknown_field("StreamDataQuery", other)),
         }
     }
+}
+
+/// A rollup: its schedule, progress and columns.
+fn rollup_json(archive: &Archive) -> Value {
+    let rollup = archive.rollup();
+    json!({
+        "rtId": archive.rt_id,
+        "status": archive.status.name(),
+        "sourceArchiveRtId": rollup.map(|rollup| &rollup.source),
+        "bucketSizeMs": rollup.map(|rollup| rollup.bucket_ms),
+        "watermarkLagMs": rollup.map(|rollup| rollup.lag_ms),
+        "bucketAlignment": rollup.map(|rollup| rollup.alignment.name()),
+        "referenceTimeZone": rollup.and_then(|rollup| rollup.zone.clone()),
+        "lastAggregatedBucketEnd": rollup.and_then(|rollup| rollup.watermark).map(format_rfc3339_ms),
+        "frozenUntil": rollup.and_then(|rollup| rollup.frozen_until).map(format_rfc3339_ms),
+        "columns": archive.columns,
+        "problem": archive.rollup.as_ref().and_then(|rollup| rollup.as_ref().err()),
+    })
+}
+
+/// `rollupQueryMetadata`: the bucket size and, per stored column, the function and the logical
+/// attribute path it aggregates — followed through rollups of rollups down to the raw archive.
+fn rollup_metadata(tenant: &Tenant, rt_id: &str) -> Result<Value, FieldError> {
+    let archive = archives::load(tenant, rt_id).map_err(store_error)?;
+    let Some(rollup) = archive.rollup() else {
+        return Err(FieldError::invalid(format!(
+            "`{rt_id}` is a `{}`, not a rollup archive",
+            archive.ck_type
+        )));
+    };
+    let mut columns = Vec::new();
+    for aggregation in &rollup.aggregations {
+        // Follow the source path down the chain.
+        let mut path = aggregation.source_path.clone();
+        let mut source = archives::load(tenant, &rollup.source).map_err(store_error)?;
+        let mut hops = 0;
+        while let Some(parent) = source.rollup().filter(|_| hops < 16) {
+            hops += 1;
+            let Some(origin) = parent
+                .aggregations
+                .iter()
+                .find(|candidate| candidate.columns().contains(&path))
+            else {
+                break;
+            };
+            path = origin.source_path.clone();
+            source = archives::load(tenant, &parent.source).map_err(store_error)?;
+        }
+        for column in aggregation.columns() {
+            columns.push(json!({
+                "column": column,
+                "function": aggregation.function.name(),
+                "sourcePath": aggregation.source_path,
+                "logicalPath": path,
+                "rawArchiveRtId": source.rt_id,
+            }));
+        }
+    }
+    let mut logical: Vec<Value> = Vec::new();
+    for column in &columns {
+        if !logical.contains(&column["logicalPath"]) {
+            logical.push(column["logicalPath"].clone());
+        }
+    }
+    Ok(json!({
+        "rtId": archive.rt_id,
+        "sourceArchiveRtId": rollup.source,
+        "bucketSizeMs": rollup.bucket_ms,
+        "bucketAlignment": rollup.alignment.name(),
+        "referenceTimeZone": rollup.zone,
+        "lastAggregatedBucketEnd": rollup.watermark.map(format_rfc3339_ms),
+        "logicalPaths": logical,
+        "columns": columns,
+    }))
 }
 
 struct Transient<'t> {
@@ -70,38 +157,18 @@ struct Transient<'t> {
 
 /// `AggregationInputTypes` and the lowercase names of the MCP tools.
 fn function(name: &str) -> Result<Function, FieldError> {
-    Ok(match name.to_ascii_uppercase().as_str() {
-        "COUNT" => Function::Count,
-        "SUM" => Function::Sum,
-        "AVG" | "AVERAGE" => Function::Avg,
-        "MIN" | "MINIMUM" => Function::Min,
-        "MAX" | "MAXIMUM" => Function::Max,
-        "FIRST" => Function::First,
-        "LAST" => Function::Last,
-        other => {
-            return Err(FieldError::invalid(format!(
-                "`{other}` is not an aggregation: COUNT, SUM, AVG, MIN, MAX, FIRST or LAST"
-            )));
-        }
+    Function::parse(name).ok_or_else(|| {
+        FieldError::invalid(format!(
+            "`{name}` is not an aggregation: COUNT, SUM, AVG, MIN, MAX, FIRST or LAST"
+        ))
     })
-}
-
-fn function_name(function: Function) -> &'static str {
-    match function {
-        Function::Count => "count",
-        Function::Sum => "sum",
-        Function::Avg => "avg",
-        Function::Min => "min",
-        Function::Max => "max",
-        Function::First => "first",
-        Function::Last => "last",
-    }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ColumnInput {
-    attribute_path: String,
+    #[serde(default)]
+    attribute_path: Option<String>,
     #[serde(default)]
     aggregation_type: Option<String>,
     #[serde(default)]
@@ -120,7 +187,7 @@ fn time(args: &Args, name: &str) -> Result<i64, FieldError> {
     })
 }
 
-fn table(columns: &[(String, &str)], rows: Vec<Vec<Value>>) -> Value {
+pub(super) fn table(columns: &[(String, &str)], rows: Vec<Vec<Value>>) -> Value {
     json!({
         "totalCount": rows.len(),
         "items": [{
@@ -137,6 +204,7 @@ impl Transient<'_> {
         let store = self
             .series
             .ok_or_else(|| FieldError::invalid("stream data is not available here"))?;
+        store.ensure_enabled().map_err(store_error)?;
         let rt_id: String = args.require("archiveRtId")?;
         let archive = archives::load(self.tenant, &rt_id).map_err(store_error)?;
         if archive.status != ArchiveStatus::Activated {
@@ -186,14 +254,15 @@ impl Transient<'_> {
         let mut columns: Vec<(String, usize, Function)> = Vec::new();
         for input in inputs {
             let function = function(input.aggregation_type.as_deref().unwrap_or("AVG"))?;
-            let index = Self::column_index(archive, &input.attribute_path)?;
-            let alias = input.alias.unwrap_or_else(|| {
-                format!(
-                    "{}_{}",
-                    function_name(function),
-                    input.attribute_path.replace('.', "_")
-                )
-            });
+            let Some(path) = input.attribute_path else {
+                return Err(FieldError::invalid(
+                    "stream data aggregates a column: give each column its `attributePath`",
+                ));
+            };
+            let index = Self::column_index(archive, &path)?;
+            let alias = input
+                .alias
+                .unwrap_or_else(|| format!("{}_{}", function.name(), path.replace('.', "_")));
             if columns.iter().any(|(existing, _, _)| *existing == alias) {
                 return Err(FieldError::invalid(format!(
                     "alias `{alias}` is used twice: give the columns distinct aliases"
@@ -205,6 +274,132 @@ impl Transient<'_> {
     }
 }
 
+impl Transient<'_> {
+    fn filter(archive: &Archive, args: &Args) -> Result<Option<RowFilter>, FieldError> {
+        filter_group(args)?
+            .map(|group| RowFilter::compile(&group, &archive.columns))
+            .transpose()
+            .map_err(store_error)
+    }
+
+    /// `simple`: the rows of [from, to) (default: all time), filtered, sorted (default by
+    /// timestamp) and cut to `limit`.
+    fn simple(&self, args: &Args) -> Result<Value, FieldError> {
+        let (archive, store) = self.archive(args)?;
+        let paths: Vec<String> = args
+            .get("columnPaths")?
+            .unwrap_or_else(|| archive.columns.clone());
+        let indexes: Vec<usize> = paths
+            .iter()
+            .map(|path| Self::column_index(&archive, path))
+            .collect::<Result<_, _>>()?;
+        let from = args
+            .get::<Value>("from")?
+            .map(|_| time(args, "from"))
+            .transpose()?;
+        let to = args
+            .get::<Value>("to")?
+            .map(|_| time(args, "to"))
+            .transpose()?;
+        let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+        if from >= to {
+            return Err(FieldError::invalid(
+                "the window is empty: `from` must be before `to`",
+            ));
+        }
+        let limit: usize = args.get("limit")?.unwrap_or(1000);
+        if limit == 0 || limit > MAX_SIMPLE_ROWS {
+            return Err(FieldError::invalid(format!(
+                "`limit` must be 1 to {MAX_SIMPLE_ROWS}, not {limit}"
+            )));
+        }
+        let sort: Vec<(String, bool)> = args
+            .get::<Vec<Value>>("sortOrder")?
+            .unwrap_or_default()
+            .iter()
+            .map(|sort| {
+                let path = sort
+                    .get("attributePath")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let descending = sort
+                    .get("sortOrder")
+                    .and_then(Value::as_str)
+                    .is_some_and(|order| order.eq_ignore_ascii_case("DESCENDING"));
+                (path.to_owned(), descending)
+            })
+            .collect();
+        let keys: Vec<(Option<usize>, bool, bool)> = sort
+            .iter()
+            .map(|(path, descending)| match path.as_str() {
+                "timestamp" | "Timestamp" => Ok((None, false, *descending)),
+                "rtId" | "RtId" => Ok((None, true, *descending)),
+                column => Ok((
+                    Some(Self::column_index(&archive, column)?),
+                    false,
+                    *descending,
+                )),
+            })
+            .collect::<Result<_, FieldError>>()?;
+        let filter = Self::filter(&archive, args)?;
+        let series = Self::series(&archive, store, args)?;
+        let mut rows: Vec<(usize, i64, Vec<Option<f64>>)> = Vec::new();
+        for (series_idx, name) in series.iter().enumerate() {
+            store
+                .scan(&archive.rt_id, name, from, to, |ts, values| {
+                    if rows.len() <= MAX_SCANNED_ROWS
+                        && filter
+                            .as_ref()
+                            .is_none_or(|filter| filter.matches(name, ts, values))
+                    {
+                        rows.push((series_idx, ts, values.to_vec()));
+                    }
+                })
+                .map_err(store_error)?;
+            if rows.len() > MAX_SCANNED_ROWS {
+                return Err(FieldError::invalid(format!(
+                    "more than {MAX_SCANNED_ROWS} rows match: narrow the window, the series or the filter (or aggregate or downsample instead)"
+                )));
+            }
+        }
+        rows.sort_by(|a, b| {
+            for (column, by_series, descending) in &keys {
+                let order = match (column, by_series) {
+                    (Some(idx), _) => a.2[*idx]
+                        .partial_cmp(&b.2[*idx])
+                        .unwrap_or(std::cmp::Ordering::Equal),
+                    (None, true) => series[a.0].cmp(&series[b.0]),
+                    (None, false) => a.1.cmp(&b.1),
+                };
+                let order = if *descending { order.reverse() } else { order };
+                if order != std::cmp::Ordering::Equal {
+                    return order;
+                }
+            }
+            a.1.cmp(&b.1).then(a.0.cmp(&b.0))
+        });
+        rows.truncate(limit);
+        let mut headers = vec![
+            ("rtId".to_owned(), "STRING"),
+            ("timestamp".to_owned(), "DATE_TIME"),
+        ];
+        headers.extend(paths.iter().map(|path| (path.clone(), "DOUBLE")));
+        let cells = rows
+            .into_iter()
+            .map(|(series_idx, ts, values)| {
+                let mut cells = vec![json!(series[series_idx]), json!(format_rfc3339_ms(ts))];
+                cells.extend(indexes.iter().map(|idx| json!(values[*idx])));
+                cells
+            })
+            .collect();
+        Ok(table(&headers, cells))
+    }
+}
+
+/// Most rows `simple` returns, and most it sorts.
+const MAX_SIMPLE_ROWS: usize = 10_000;
+const MAX_SCANNED_ROWS: usize = 1_000_000;
+
 impl Object for Transient<'_> {
     fn type_name(&self) -> &'static str {
         "TransientStreamDataQuery"
@@ -212,6 +407,7 @@ impl Object for Transient<'_> {
 
     fn field<'s>(&'s self, name: &str, args: &Args) -> Result<Out<'s>, FieldError> {
         match name {
+            "simple" => Ok(Out::leaf(self.simple(args)?)),
             "downsampling" => {
                 let (archive, store) = self.archive(args)?;
                 let limit: usize = args.require("limit")?;
@@ -235,13 +431,22 @@ impl Object for Transient<'_> {
                         .collect::<Result<_, FieldError>>()?,
                     None => Self::columns(&archive, args)?,
                 };
+                let filter = Self::filter(&archive, args)?;
                 let series = Self::series(&archive, store, args)?;
                 let mut columns = vec![("timestamp".to_owned(), "DATE_TIME")];
                 let mut per_column = Vec::new();
                 for (header, index, function) in &specs {
                     per_column.push(
                         store
-                            .downsample(&archive.rt_id, &series, *index, *function, from, to, limit)
+                            .downsample_where(
+                                &archive.rt_id,
+                                &series,
+                                *index,
+                                *function,
+                                (from, to),
+                                limit,
+                                filter.as_ref(),
+                            )
                             .map_err(store_error)?,
                     );
                     columns.push((header.clone(), "DOUBLE"));
@@ -271,6 +476,7 @@ impl Object for Transient<'_> {
                         "the window is empty: `from` must be before `to`",
                     ));
                 }
+                let filter = Self::filter(&archive, args)?;
                 let series = Self::series(&archive, store, args)?;
                 let grouped = name == "groupingAggregation";
                 if grouped {
@@ -294,6 +500,12 @@ impl Object for Transient<'_> {
                     for id in group {
                         store
                             .scan(&archive.rt_id, id, from, to, |ts, values| {
+                                if filter
+                                    .as_ref()
+                                    .is_some_and(|filter| !filter.matches(id, ts, values))
+                                {
+                                    return;
+                                }
                                 for (slot, (_, index, _)) in accumulators.iter_mut().zip(&columns) {
                                     if let Some(Some(value)) = values.get(*index) {
                                         slot.add(ts, *value);

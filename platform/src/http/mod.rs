@@ -52,6 +52,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     orchestrator.abort();
+    let _ = orchestrator.await;
     served
 }
 

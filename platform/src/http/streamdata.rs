@@ -227,26 +227,13 @@ pub(crate) struct DownsampleQuery {
     rt_ids: String,
 }
 
-fn function(name: &str) -> Option<Function> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "count" => Function::Count,
-        "sum" => Function::Sum,
-        "avg" | "average" => Function::Avg,
-        "min" | "minimum" => Function::Min,
-        "max" | "maximum" => Function::Max,
-        "first" => Function::First,
-        "last" => Function::Last,
-        _ => return None,
-    })
-}
-
 /// `GET …/archives/{rtId}/downsample?column=&function=&from=&to=&limit=&rtIds=`.
 pub(crate) async fn downsample(
     State(api): State<Arc<AssetApi>>,
     Path((tenant_id, rt_id)): Path<(String, String)>,
     Query(query): Query<DownsampleQuery>,
 ) -> Result<Response, ApiError> {
-    let Some(function) = function(query.function.as_deref().unwrap_or("avg")) else {
+    let Some(function) = Function::parse(query.function.as_deref().unwrap_or("avg")) else {
         return Ok(bad_request(
             "`function` is count, sum, avg, min, max, first or last",
         ));

@@ -4,6 +4,7 @@
 pub mod archives;
 pub mod calendar;
 pub mod codec;
+pub mod filter;
 pub mod orchestrator;
 pub mod query;
 pub mod rollup;

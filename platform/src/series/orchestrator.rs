@@ -688,8 +688,13 @@ fn has_rollups(tenant: &Tenant) -> bool {
 /// [`Platform::wake_rollups`] is called.
 pub async fn run(platform: Arc<Platform>, every: Duration) {
     let wake = platform.rollup_wake();
+    // Held weakly between passes, so that stopping the server releases the data directory.
+    let weak = Arc::downgrade(&platform);
+    drop(platform);
     loop {
-        let pass = Arc::clone(&platform);
+        let Some(pass) = weak.upgrade() else {
+            return;
+        };
         let _ = tokio::task::spawn_blocking(move || {
             let now = now_ms();
             for id in pass.tenant_ids().unwrap_or_default() {

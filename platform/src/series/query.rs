@@ -2,6 +2,7 @@
 //! buckets (empty ones null), and an aggregate per series. Points are folded as they are read.
 
 use super::SeriesStore;
+use super::filter::RowFilter;
 use crate::store::StoreError;
 
 /// Aggregation functions of the stream-data queries.
@@ -14,6 +15,34 @@ pub enum Function {
     Max,
     First,
     Last,
+}
+
+impl Function {
+    /// `AggregationInputTypes` names and the MCP tools' lowercase ones.
+    pub fn parse(name: &str) -> Option<Function> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "count" => Function::Count,
+            "sum" => Function::Sum,
+            "avg" | "average" => Function::Avg,
+            "min" | "minimum" => Function::Min,
+            "max" | "maximum" => Function::Max,
+            "first" => Function::First,
+            "last" => Function::Last,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Count => "count",
+            Function::Sum => "sum",
+            Function::Avg => "avg",
+            Function::Min => "min",
+            Function::Max => "max",
+            Function::First => "first",
+            Function::Last => "last",
+        }
+    }
 }
 
 /// Most buckets one downsampling returns.
@@ -101,6 +130,21 @@ impl SeriesStore {
         to: i64,
         limit: usize,
     ) -> Result<Vec<Bucket>, StoreError> {
+        self.downsample_where(archive, series, column, function, (from, to), limit, None)
+    }
+
+    /// [`SeriesStore::downsample`] over the rows that pass `filter`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn downsample_where(
+        &self,
+        archive: &str,
+        series: &[String],
+        column: usize,
+        function: Function,
+        (from, to): (i64, i64),
+        limit: usize,
+        filter: Option<&RowFilter>,
+    ) -> Result<Vec<Bucket>, StoreError> {
         check_window(from, to)?;
         if limit == 0 || limit > MAX_BUCKETS {
             return Err(StoreError::Invalid(vec![format!(
@@ -117,6 +161,9 @@ impl SeriesStore {
         let span = i128::from(to - from);
         for name in series {
             self.scan(archive, name, from, to, |ts, values| {
+                if filter.is_some_and(|filter| !filter.matches(name, ts, values)) {
+                    return;
+                }
                 if let Some(Some(value)) = values.get(column) {
                     let idx = ((i128::from(ts - from) * limit as i128) / span) as usize;
                     buckets[idx.min(limit - 1)].add(ts, *value);

@@ -3,6 +3,7 @@
 //!
 //! Every change is one transaction: a refused import or entity write leaves nothing behind.
 
+mod aggregate;
 mod associations;
 mod clock;
 mod entities;
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+pub use aggregate::{AggregateRow, EntityAggregate, MAX_AGGREGATED_ENTITIES, MAX_GROUPS};
 pub use associations::{AssociationChange, AssociationEnd};
 pub use clock::{format_rfc3339_ms, parse_rfc3339_ms};
 pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};

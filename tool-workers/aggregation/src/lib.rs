@@ -1,7 +1,9 @@
-//! The aggregation family (`aggregation`): stream-data queries over archives through the asset
-//! repository's GraphQL `streamData` surface (issue 5: downsampling, aggregation and grouping so
-//! far; runtime aggregation, persisted queries and rollups follow).
+//! The aggregation family (`aggregation`): stream-data queries over archives (simple rows,
+//! downsampling, aggregation, grouping, storage stats, rollup metadata), aggregations over
+//! runtime entities, and persisted-query replay, through the asset repository's GraphQL.
 
+mod persisted;
+mod runtime;
 mod stream;
 
 use octomesh_worker_runtime::Registry;
@@ -18,7 +20,13 @@ pub fn registry(asset_url: Option<&str>) -> Result<Registry<AggregationCtx>, Str
         .tool::<stream::QueryStreamDataDownsampling>()
         .tool::<stream::QueryStreamDataAggregation>()
         .tool::<stream::QueryStreamDataGrouping>()
-        .tool::<stream::GetArchiveStorageStats>())
+        .tool::<stream::GetArchiveStorageStats>()
+        .tool::<stream::QueryStreamDataSimple>()
+        .tool::<stream::GetRollupQueryMetadata>()
+        .tool::<runtime::QueryEntitiesAggregation>()
+        .tool::<runtime::QueryEntitiesGrouping>()
+        .tool::<persisted::ExecuteRuntimeQuery>()
+        .tool::<persisted::ExecuteStreamDataQuery>())
 }
 
 #[cfg(test)]
@@ -27,6 +35,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(None).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 4);
+        assert_eq!(registry.tool_specs().len(), 10);
     }
 }

@@ -1,68 +1,16 @@
 //! `query_stream_data_downsampling`, `query_stream_data_aggregation`, `query_stream_data_grouping`.
 
-use octomesh_octo_client::stream_data::{AggregationColumn, Window};
+use octomesh_octo_client::dto::{
+    AggregationColumnDto, FieldFilterCriteriaDto, SortColumnDto, columns,
+};
+use octomesh_octo_client::stream_data::Window;
+use octomesh_octo_client::types::Sort;
 use octomesh_worker_runtime::{CallScope, Envelope, Risk, Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::AggregationCtx;
-
-/// `count`, `sum`, `avg`, `min`, `max`, `first` or `last`.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum AggregationFunction {
-    Count,
-    Sum,
-    Avg,
-    Min,
-    Max,
-    First,
-    Last,
-}
-
-impl AggregationFunction {
-    fn name(self) -> &'static str {
-        match self {
-            AggregationFunction::Count => "count",
-            AggregationFunction::Sum => "sum",
-            AggregationFunction::Avg => "avg",
-            AggregationFunction::Min => "min",
-            AggregationFunction::Max => "max",
-            AggregationFunction::First => "first",
-            AggregationFunction::Last => "last",
-        }
-    }
-}
-
-/// An aggregated column: `{"function": "avg", "attributePath": "LastValue", "alias": "mean"}`
-/// (default alias `<function>_<path>`).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct AggregationColumnDto {
-    function: AggregationFunction,
-    attribute_path: String,
-    alias: Option<String>,
-}
-
-/// Most columns one query aggregates.
-const MAX_COLUMNS: usize = 32;
-
-fn columns(dtos: Vec<AggregationColumnDto>) -> Result<Vec<AggregationColumn>, ToolError> {
-    if dtos.is_empty() || dtos.len() > MAX_COLUMNS {
-        return Err(ToolError::InvalidArguments(format!(
-            "`aggregations` needs 1 to {MAX_COLUMNS} columns"
-        )));
-    }
-    Ok(dtos
-        .into_iter()
-        .map(|dto| AggregationColumn {
-            function: dto.function.name().to_owned(),
-            path: dto.attribute_path,
-            alias: dto.alias,
-        })
-        .collect())
-}
 
 /// Rows of the answer.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -75,7 +23,7 @@ pub(crate) struct Rows {
 }
 
 impl Rows {
-    fn new(archive_rt_id: String, rows: Vec<Map<String, Value>>) -> Rows {
+    pub(crate) fn new(archive_rt_id: String, rows: Vec<Map<String, Value>>) -> Rows {
         Rows {
             archive_rt_id,
             row_count: rows.len(),
@@ -84,12 +32,20 @@ impl Rows {
     }
 }
 
-fn window(from: String, to: String, source_rt_ids: Option<Vec<String>>) -> Window {
-    Window {
+fn window(
+    from: String,
+    to: String,
+    source_rt_ids: Option<Vec<String>>,
+    filters: Option<FieldFilterCriteriaDto>,
+) -> Result<Window, ToolError> {
+    Ok(Window {
         from,
         to,
         rt_ids: source_rt_ids.unwrap_or_default(),
-    }
+        filter: filters
+            .map(FieldFilterCriteriaDto::into_group)
+            .transpose()?,
+    })
 }
 
 /// Aggregate [from, to) of an archive into at most `limit` equally spaced time buckets (empty
@@ -109,6 +65,8 @@ pub(crate) struct QueryStreamDataDownsampling {
     limit: Option<u32>,
     /// Only these series (entity rtIds); default all.
     source_rt_ids: Option<Vec<String>>,
+    /// Only the points that pass: conditions on a column, on `rtId` or on `timestamp`.
+    filters: Option<FieldFilterCriteriaDto>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
 }
@@ -131,7 +89,7 @@ impl Tool for QueryStreamDataDownsampling {
             .downsample(
                 &self.archive_rt_id,
                 &columns(self.aggregations)?,
-                &window(self.from, self.to, self.source_rt_ids),
+                &window(self.from, self.to, self.source_rt_ids, self.filters)?,
                 limit,
             )
             .await?;
@@ -156,6 +114,8 @@ pub(crate) struct QueryStreamDataAggregation {
     to: String,
     /// Only these series (entity rtIds); default all.
     source_rt_ids: Option<Vec<String>>,
+    /// Only the points that pass: conditions on a column, on `rtId` or on `timestamp`.
+    filters: Option<FieldFilterCriteriaDto>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
 }
@@ -177,7 +137,7 @@ impl Tool for QueryStreamDataAggregation {
             .aggregate(
                 &self.archive_rt_id,
                 &columns(self.aggregations)?,
-                &window(self.from, self.to, self.source_rt_ids),
+                &window(self.from, self.to, self.source_rt_ids, self.filters)?,
             )
             .await?;
         Ok(Envelope::success(
@@ -203,6 +163,8 @@ pub(crate) struct QueryStreamDataGrouping {
     to: String,
     /// Only these series (entity rtIds); default all.
     source_rt_ids: Option<Vec<String>>,
+    /// Only the points that pass: conditions on a column, on `rtId` or on `timestamp`.
+    filters: Option<FieldFilterCriteriaDto>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
 }
@@ -230,7 +192,7 @@ impl Tool for QueryStreamDataGrouping {
                 &self.archive_rt_id,
                 &self.group_by_attribute_paths,
                 &columns(self.aggregations)?,
-                &window(self.from, self.to, self.source_rt_ids),
+                &window(self.from, self.to, self.source_rt_ids, self.filters)?,
             )
             .await?;
         Ok(Envelope::success(
@@ -284,5 +246,119 @@ impl Tool for GetArchiveStorageStats {
                 archives,
             },
         ))
+    }
+}
+
+/// Read raw rows (`rtId`, `timestamp`, columns) of an archive, optionally in [from, to),
+/// filtered, sorted (default by timestamp) and limited.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct QueryStreamDataSimple {
+    /// The archive.
+    archive_rt_id: String,
+    /// The columns to return (default: all of the archive's).
+    column_paths: Option<Vec<String>>,
+    /// Window start, RFC 3339 (inclusive; default: the beginning).
+    from: Option<String>,
+    /// Window end, RFC 3339 (exclusive; default: the end).
+    to: Option<String>,
+    /// Rows, 1 to 10,000 (default 1,000).
+    limit: Option<u32>,
+    /// Sort columns: a column, `timestamp` or `rtId`, `asc` or `desc`.
+    sort: Option<Vec<SortColumnDto>>,
+    /// Only the rows that pass: conditions on a column, on `rtId` or on `timestamp`.
+    filters: Option<FieldFilterCriteriaDto>,
+    /// Only these series (entity rtIds); default all.
+    source_rt_ids: Option<Vec<String>>,
+    /// The tenant (default: the endpoint's tenant).
+    tenant_id: Option<String>,
+}
+
+impl Tool for QueryStreamDataSimple {
+    const NAME: &'static str = "query_stream_data_simple";
+    const TITLE: &'static str = "Read stream data rows";
+    const RISK: Risk = Risk::Low;
+    type Ctx = AggregationCtx;
+    type Output = Envelope<Rows>;
+
+    async fn call(
+        self,
+        ctx: &AggregationCtx,
+        scope: &CallScope,
+    ) -> Result<Self::Output, ToolError> {
+        let limit = self.limit.unwrap_or(1000);
+        if !(1..=10_000).contains(&limit) {
+            return Err(ToolError::InvalidArguments(format!(
+                "`limit` must be 1 to 10000, not {limit}"
+            )));
+        }
+        let (tenant, session) = ctx.session(scope, self.tenant_id.as_deref())?;
+        let window = Window {
+            from: self.from.unwrap_or_default(),
+            to: self.to.unwrap_or_default(),
+            rt_ids: self.source_rt_ids.unwrap_or_default(),
+            filter: self
+                .filters
+                .map(FieldFilterCriteriaDto::into_group)
+                .transpose()?,
+        };
+        let sort: Vec<Sort> = self
+            .sort
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let rows = session
+            .simple(
+                &self.archive_rt_id,
+                self.column_paths.as_deref(),
+                &window,
+                &sort,
+                limit,
+            )
+            .await?;
+        Ok(Envelope::success(
+            Some(tenant),
+            Rows::new(self.archive_rt_id, rows),
+        ))
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RollupMetadata {
+    /// `rtId`, `sourceArchiveRtId`, `bucketSizeMs`, `bucketAlignment`, `referenceTimeZone`,
+    /// `lastAggregatedBucketEnd`, `logicalPaths`, and `columns` (`column`, `function`,
+    /// `sourcePath`, `logicalPath`, `rawArchiveRtId`).
+    pub metadata: Value,
+}
+
+/// How to query a rollup archive: its bucket size and, per stored column, the function and the
+/// logical attribute path it aggregates (followed through rollups of rollups; AVG is stored as
+/// `_sum` and `_count` columns).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct GetRollupQueryMetadata {
+    /// The rollup archive.
+    rollup_rt_id: String,
+    /// The tenant (default: the endpoint's tenant).
+    tenant_id: Option<String>,
+}
+
+impl Tool for GetRollupQueryMetadata {
+    const NAME: &'static str = "get_rollup_query_metadata";
+    const TITLE: &'static str = "Rollup query metadata";
+    const RISK: Risk = Risk::Low;
+    type Ctx = AggregationCtx;
+    type Output = Envelope<RollupMetadata>;
+
+    async fn call(
+        self,
+        ctx: &AggregationCtx,
+        scope: &CallScope,
+    ) -> Result<Self::Output, ToolError> {
+        let (tenant, session) = ctx.session(scope, self.tenant_id.as_deref())?;
+        let metadata = session.rollup_query_metadata(&self.rollup_rt_id).await?;
+        Ok(Envelope::success(Some(tenant), RollupMetadata { metadata }))
     }
 }

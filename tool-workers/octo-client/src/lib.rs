@@ -7,6 +7,7 @@
 
 mod asset;
 mod context;
+pub mod dto;
 mod error;
 mod graphql;
 mod rest;

@@ -269,6 +269,32 @@ impl AssetClient {
         self.send(request).await
     }
 
+    /// A stream-data administration route, `{tenantId}/v1/streamdata/{path}` (each segment of
+    /// `path` is encoded), with query parameters and an optional JSON body; answers its JSON.
+    pub async fn stream_data(
+        &self,
+        tenant_id: &str,
+        method: reqwest::Method,
+        path: &[&str],
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+        token: Option<&str>,
+    ) -> Result<serde_json::Value, ClientError> {
+        check_tenant(tenant_id)?;
+        let path: Vec<String> = path.iter().map(|segment| encode_segment(segment)).collect();
+        let mut request = self
+            .request(
+                method,
+                &format!("/{tenant_id}/v1/streamdata/{}", path.join("/")),
+                token,
+            )
+            .query(query);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(request).await
+    }
+
     /// `DELETE {tenantId}/v1/streamdata/archives/{rtId}`: drops the points, archives the entity.
     pub async fn delete_archive(
         &self,

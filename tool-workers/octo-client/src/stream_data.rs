@@ -7,22 +7,34 @@ use serde_json::{Map, Value, json};
 use crate::asset::TenantSession;
 use crate::error::ClientError;
 
-/// One aggregated column: `function` (count, sum, avg, min, max, first, last) of `path`.
+/// One aggregated column: `function` (count, sum, avg, min, max, first, last) of `path` (none:
+/// count rows), answered under `alias`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AggregationColumn {
     pub function: String,
-    pub path: String,
-    pub alias: Option<String>,
+    pub path: Option<String>,
+    pub alias: String,
 }
 
 /// A window and the series to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Window {
     /// RFC 3339.
     pub from: String,
     pub to: String,
     /// Only these series (entity rtIds); empty: all.
     pub rt_ids: Vec<String>,
+    /// Only the rows that pass (conditions on columns, `rtId` or `timestamp`).
+    pub filter: Option<crate::types::FilterGroup>,
+}
+
+impl Window {
+    fn variables(&self, archive: &str) -> Value {
+        // An empty bound is no bound (`simple` reads all time).
+        let bound = |text: &String| (!text.is_empty()).then(|| text.clone());
+        json!({"archive": archive, "from": bound(&self.from), "to": bound(&self.to), "rtIds": self.rt_ids,
+               "filter": self.filter.as_ref().map(crate::types::FilterGroup::to_input)})
+    }
 }
 
 #[derive(Deserialize)]
@@ -81,6 +93,14 @@ fn columns_input(columns: &[AggregationColumn]) -> Vec<Value> {
         .collect()
 }
 
+/// `base` with the fields of `extra` added.
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    base
+}
+
 const TABLE: &str = "items { rows { items { cells { items { attributePath value } } } } }";
 
 impl TenantSession<'_> {
@@ -101,7 +121,7 @@ impl TenantSession<'_> {
             transient_stream_data_query: Map<String, Value>,
         }
         let query = format!(
-            "query Stream($archive: String!, $columns: [StreamDataQueryColumnInput], $from: DateTime!, $to: DateTime!, $rtIds: [String], $limit: Int, $groupBy: [String]) {{ streamData {{ transientStreamDataQuery {{ {field}({arguments}) {{ {TABLE} }} }} }} }}"
+            "query Stream($archive: String!, $columns: [StreamDataQueryColumnInput], $paths: [String], $from: DateTime, $to: DateTime, $rtIds: [String], $limit: Int, $groupBy: [String], $filter: FieldFilterGroup, $sort: [Sort]) {{ streamData {{ transientStreamDataQuery {{ {field}({arguments}, fieldFilterGroup: $filter) {{ {TABLE} }} }} }} }}"
         );
         let data: Data = self.run(&query, variables).await?;
         let table = data
@@ -129,8 +149,7 @@ impl TenantSession<'_> {
         self.stream_table(
             "downsampling",
             "archiveRtId: $archive, columnPaths: $columns, from: $from, to: $to, rtIds: $rtIds, limit: $limit",
-            json!({"archive": archive, "columns": columns_input(columns), "from": window.from, "to": window.to,
-                   "rtIds": window.rt_ids, "limit": limit}),
+            with(window.variables(archive), json!({"columns": columns_input(columns), "limit": limit})),
         )
         .await
     }
@@ -145,7 +164,33 @@ impl TenantSession<'_> {
         self.stream_table(
             "aggregation",
             "archiveRtId: $archive, columnPaths: $columns, from: $from, to: $to, rtIds: $rtIds",
-            json!({"archive": archive, "columns": columns_input(columns), "from": window.from, "to": window.to, "rtIds": window.rt_ids}),
+            with(
+                window.variables(archive),
+                json!({"columns": columns_input(columns)}),
+            ),
+        )
+        .await
+    }
+
+    /// Raw rows of the window: `rtId`, `timestamp` and each of `paths` (default all columns),
+    /// sorted (default by timestamp), at most `limit`.
+    pub async fn simple(
+        &self,
+        archive: &str,
+        paths: Option<&[String]>,
+        window: &Window,
+        sort: &[crate::types::Sort],
+        limit: u32,
+    ) -> Result<Vec<Map<String, Value>>, ClientError> {
+        let sort: Vec<Value> = sort
+            .iter()
+            .map(|sort| json!({"attributePath": sort.attribute_path,
+                               "sortOrder": if sort.descending { "DESCENDING" } else { "ASCENDING" }}))
+            .collect();
+        self.stream_table(
+            "simple",
+            "archiveRtId: $archive, columnPaths: $paths, from: $from, to: $to, rtIds: $rtIds, limit: $limit, sortOrder: $sort",
+            with(window.variables(archive), json!({"paths": paths, "sort": sort, "limit": limit})),
         )
         .await
     }
@@ -161,8 +206,7 @@ impl TenantSession<'_> {
         self.stream_table(
             "groupingAggregation",
             "archiveRtId: $archive, groupByColumnPaths: $groupBy, columnPaths: $columns, from: $from, to: $to, rtIds: $rtIds",
-            json!({"archive": archive, "groupBy": group_by, "columns": columns_input(columns), "from": window.from,
-                   "to": window.to, "rtIds": window.rt_ids}),
+            with(window.variables(archive), json!({"groupBy": group_by, "columns": columns_input(columns)})),
         )
         .await
     }
@@ -209,5 +253,51 @@ impl TenantSession<'_> {
             )
             .await?;
         Ok(data.stream_data.archives_storage_stats)
+    }
+}
+
+impl TenantSession<'_> {
+    /// `streamData.rollupQueryMetadata`: bucket size and the logical paths behind each column.
+    pub async fn rollup_query_metadata(&self, rt_id: &str) -> Result<Value, ClientError> {
+        let data: Value = self
+            .run(
+                "query Meta($rtId: String!) { streamData { rollupQueryMetadata(rtId: $rtId) } }",
+                json!({"rtId": rt_id}),
+            )
+            .await?;
+        Ok(data["streamData"]["rollupQueryMetadata"].clone())
+    }
+
+    /// `runtime.transientQuery.aggregation|groupingAggregation` over entities of `ck_type`: a
+    /// row per group (one row without `group_by`).
+    pub async fn aggregate_entities(
+        &self,
+        ck_type: &str,
+        group_by: &[String],
+        columns: &[AggregationColumn],
+        filter: Option<&crate::types::FilterGroup>,
+    ) -> Result<Vec<Map<String, Value>>, ClientError> {
+        let field = if group_by.is_empty() {
+            "aggregation"
+        } else {
+            "groupingAggregation"
+        };
+        let query = format!(
+            "query Aggregate($ckId: String!, $columns: [AggregationColumnInput], $groupBy: [String], $filter: FieldFilterGroup) {{ runtime {{ transientQuery {{ {field}(ckId: $ckId, columnPaths: $columns, groupByColumnPaths: $groupBy, fieldFilterGroup: $filter) {{ {TABLE} }} }} }} }}"
+        );
+        let mut data: Value = self
+            .run(
+                &query,
+                json!({"ckId": ck_type, "columns": columns_input(columns), "groupBy": group_by,
+                       "filter": filter.map(crate::types::FilterGroup::to_input)}),
+            )
+            .await?;
+        let table: Table = serde_json::from_value(data["runtime"]["transientQuery"][field].take())
+            .map_err(|error| {
+                ClientError::Unavailable(format!(
+                    "the aggregation answer has an unexpected shape: {error}"
+                ))
+            })?;
+        Ok(rows(table))
     }
 }

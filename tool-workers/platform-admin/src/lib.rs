@@ -1,7 +1,9 @@
 //! The platform-administration family (`platform-admin`), mirroring octo-cli's commands over the
-//! OctoMesh REST contracts. So far: the stream-data archive lifecycle (issue 5).
+//! OctoMesh REST contracts. So far: stream-data administration — the archive lifecycle, the
+//! tenant switch, rollups and their recompute jobs (issue 5).
 
 mod archives;
+mod rollups;
 
 use octomesh_worker_runtime::Registry;
 
@@ -18,7 +20,17 @@ pub fn registry(asset_url: Option<&str>) -> Result<Registry<AdminCtx>, String> {
         .tool::<archives::DisableArchive>()
         .tool::<archives::EnableArchive>()
         .tool::<archives::RetryArchiveActivation>()
-        .tool::<archives::DeleteArchive>())
+        .tool::<archives::DeleteArchive>()
+        .tool::<rollups::EnableStreamData>()
+        .tool::<rollups::DisableStreamData>()
+        .tool::<rollups::CreateRollupArchive>()
+        .tool::<rollups::ListRollupsForArchive>()
+        .tool::<rollups::FreezeRollupArchive>()
+        .tool::<rollups::UnfreezeRollupArchive>()
+        .tool::<rollups::RewindRollupWatermark>()
+        .tool::<rollups::BackfillRollupArchive>()
+        .tool::<rollups::RecomputeArchive>()
+        .tool::<rollups::ListRecomputeJobs>())
 }
 
 #[cfg(test)]
@@ -27,6 +39,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(None).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 5);
+        assert_eq!(registry.tool_specs().len(), 15);
     }
 }
