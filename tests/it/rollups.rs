@@ -169,6 +169,34 @@ async fn rollups_rows_entity_aggregation_and_persisted_queries_through_mcp() {
         metadata["structuredContent"]["metadata"]["bucketSizeMs"],
         3_600_000
     );
+    // Resolution-aware routing picks the rung.
+    let resolve = |aggregation: &str, target: u32| {
+        json!({"baseArchiveRtId": archive, "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z",
+               "sourcePath": "LastValue", "requiredAggregation": aggregation, "targetPoints": target})
+    };
+    let routed = client
+        .call_tool("resolve_series_query", resolve("avg", 24))
+        .await;
+    let routed = &routed["structuredContent"]["resolution"];
+    assert_eq!(routed["signal"], "Ok", "{routed}");
+    assert_eq!(routed["archiveRtId"], rollup_id.as_str());
+    assert_eq!(
+        routed["columns"],
+        json!(["lastvalue_avg_sum", "lastvalue_avg_count"])
+    );
+    let limited = client
+        .call_tool("resolve_series_query", resolve("max", 600))
+        .await;
+    let limited = &limited["structuredContent"]["resolution"];
+    assert_eq!(limited["signal"], "ResolutionLimited", "{limited}");
+    assert_eq!(limited["actualPoints"], 24);
+    assert_eq!(limited["columns"], json!(["peak"]));
+    let raw = client
+        .call_tool("resolve_series_query", resolve("sum", 24))
+        .await;
+    let raw = &raw["structuredContent"]["resolution"];
+    assert_eq!(raw["signal"], "UnknownBaseGrain", "{raw}");
+    assert_eq!(raw["archiveRtId"], archive.as_str());
     let listed = client
         .call_tool(
             "list_rollups_for_archive",

@@ -13,6 +13,8 @@ use crate::series::SeriesStore;
 use crate::series::archives::{self, Archive, ArchiveStatus};
 use crate::series::filter::RowFilter;
 use crate::series::query::{Accumulator, Function};
+use crate::series::resolve;
+use crate::series::rollup::RollupFunction;
 use crate::store::{Tenant, format_rfc3339_ms, parse_rfc3339_ms};
 
 pub(crate) struct StreamDataQuery<'t> {
@@ -66,6 +68,42 @@ impl Object for StreamDataQuery<'_> {
                 Ok(Out::leaf(Value::Array(
                     rollups.iter().map(rollup_json).collect(),
                 )))
+            }
+            "resolveSeriesQuery" => {
+                let input: ResolveInput = args.require("input")?;
+                let function =
+                    RollupFunction::parse(&input.required_aggregation).ok_or_else(|| {
+                        FieldError::invalid(format!(
+                            "`{}` is not an aggregation: Avg, Min, Max, Sum, Count, First or Last",
+                            input.required_aggregation
+                        ))
+                    })?;
+                let window = (
+                    parse_rfc3339_ms(&input.from).ok_or_else(|| {
+                        FieldError::invalid("`from` must be an RFC 3339 date-time")
+                    })?,
+                    parse_rfc3339_ms(&input.to)
+                        .ok_or_else(|| FieldError::invalid("`to` must be an RFC 3339 date-time"))?,
+                );
+                let resolution = resolve::resolve(
+                    self.tenant,
+                    &input.base_archive_rt_id,
+                    window,
+                    &input.source_path,
+                    function,
+                    input.target_points.unwrap_or(600),
+                )
+                .map_err(store_error)?;
+                Ok(Out::leaf(json!({
+                    "archiveRtId": resolution.archive_rt_id,
+                    "effectiveBucketMs": resolution.effective_bucket_ms,
+                    "points": resolution.points,
+                    "reducingFunction": resolution.reducing_function.name(),
+                    "columns": resolution.columns,
+                    "signal": resolution.signal.name(),
+                    "actualPoints": resolution.actual_points,
+                    "diagnostic": resolution.diagnostic,
+                })))
             }
             "rollupQueryMetadata" => {
                 let rt_id: String = args.require("rtId")?;
@@ -148,6 +186,19 @@ fn rollup_metadata(tenant: &Tenant, rt_id: &str) -> Result<Value, FieldError> {
         "logicalPaths": logical,
         "columns": columns,
     }))
+}
+
+/// `ResolveSeriesQueryInput`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResolveInput {
+    base_archive_rt_id: String,
+    from: String,
+    to: String,
+    source_path: String,
+    required_aggregation: String,
+    #[serde(default)]
+    target_points: Option<i64>,
 }
 
 struct Transient<'t> {

@@ -32,6 +32,15 @@ impl Block {
 
     /// Inserts or replaces the point at `ts` (keeps the order).
     pub fn upsert(&mut self, ts: i64, values: &[Option<f64>]) {
+        // Points mostly come in time order: appending needs no search (which, over many open
+        // blocks, costs a cache miss per probe).
+        if self.timestamps.last().is_none_or(|last| *last < ts) {
+            self.timestamps.push(ts);
+            for (column_idx, column) in self.columns.iter_mut().enumerate() {
+                column.push(values.get(column_idx).copied().flatten());
+            }
+            return;
+        }
         let at = match self.timestamps.binary_search(&ts) {
             Ok(at) => {
                 for (column, value) in self.columns.iter_mut().zip(values) {

@@ -7,6 +7,7 @@ pub mod codec;
 pub mod filter;
 pub mod orchestrator;
 pub mod query;
+pub mod resolve;
 pub mod rollup;
 pub mod store;
 

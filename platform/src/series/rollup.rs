@@ -52,6 +52,17 @@ impl RollupFunction {
         }
     }
 
+    /// A function by name (`Avg`/`average`, `min`/`minimum`, … in any case).
+    pub fn parse(name: &str) -> Option<RollupFunction> {
+        let name = match name.to_ascii_lowercase().as_str() {
+            "average" => "avg".to_owned(),
+            "minimum" => "min".to_owned(),
+            "maximum" => "max".to_owned(),
+            other => other.to_owned(),
+        };
+        RollupFunction::from_json(&Value::String(name))
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             RollupFunction::Avg => "Avg",

@@ -458,14 +458,22 @@ fn merge_into(
     log_id: i64,
 ) {
     let now = Instant::now();
+    // One key buffer for the lookups: a new key is allocated only for a series not open yet.
+    let mut key: Key = (archive.to_owned(), String::new());
     for point in points {
-        let entry = open
-            .entry((archive.to_owned(), point.series.clone()))
-            .or_insert_with(|| OpenBlock {
-                block: Block::with_columns(columns),
-                oldest_log: log_id,
-                touched: now,
-            });
+        key.1.clear();
+        key.1.push_str(&point.series);
+        if !open.contains_key(&key) {
+            open.insert(
+                key.clone(),
+                OpenBlock {
+                    block: Block::with_columns(columns),
+                    oldest_log: log_id,
+                    touched: now,
+                },
+            );
+        }
+        let entry = open.get_mut(&key).expect("inserted above");
         if entry.block.is_empty() {
             entry.oldest_log = log_id;
         }

@@ -3,6 +3,7 @@
 //! runtime entities, and persisted-query replay, through the asset repository's GraphQL.
 
 mod persisted;
+mod resolve;
 mod runtime;
 mod stream;
 
@@ -26,7 +27,8 @@ pub fn registry(asset_url: Option<&str>) -> Result<Registry<AggregationCtx>, Str
         .tool::<runtime::QueryEntitiesAggregation>()
         .tool::<runtime::QueryEntitiesGrouping>()
         .tool::<persisted::ExecuteRuntimeQuery>()
-        .tool::<persisted::ExecuteStreamDataQuery>())
+        .tool::<persisted::ExecuteStreamDataQuery>()
+        .tool::<resolve::ResolveSeriesQuery>())
 }
 
 #[cfg(test)]
@@ -35,6 +37,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(None).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 10);
+        assert_eq!(registry.tool_specs().len(), 11);
     }
 }

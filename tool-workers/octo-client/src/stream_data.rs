@@ -301,3 +301,60 @@ impl TenantSession<'_> {
         Ok(rows(table))
     }
 }
+
+/// `streamData.resolveSeriesQuery`'s decision.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesResolution {
+    /// The archive to downsample: a rollup, or the base archive.
+    pub archive_rt_id: String,
+    /// Width of one output bucket, ms.
+    pub effective_bucket_ms: i64,
+    /// The `limit` to downsample with.
+    pub points: i64,
+    /// The function to downsample with.
+    pub reducing_function: String,
+    /// The columns of that archive to downsample (a rollup's AVG: `_sum` and `_count`, then
+    /// divide the sums).
+    pub columns: Vec<String>,
+    /// `Ok`, `ResolutionLimited` (fewer points than asked) or `UnknownBaseGrain` (no rollup
+    /// stores the aggregation: the raw archive, read whole).
+    pub signal: String,
+    pub actual_points: Option<i64>,
+    pub diagnostic: String,
+}
+
+/// What to resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesRequest {
+    pub base_archive_rt_id: String,
+    pub from: String,
+    pub to: String,
+    pub source_path: String,
+    pub required_aggregation: String,
+    pub target_points: u32,
+}
+
+impl TenantSession<'_> {
+    /// Picks the archive and resolution to query a series at.
+    pub async fn resolve_series_query(
+        &self,
+        request: &SeriesRequest,
+    ) -> Result<SeriesResolution, ClientError> {
+        let data: Value = self
+            .run(
+                "query Resolve($input: ResolveSeriesQueryInput!) { streamData { resolveSeriesQuery(input: $input) } }",
+                json!({"input": {
+                    "baseArchiveRtId": request.base_archive_rt_id, "from": request.from, "to": request.to,
+                    "sourcePath": request.source_path, "requiredAggregation": request.required_aggregation,
+                    "targetPoints": request.target_points,
+                }}),
+            )
+            .await?;
+        serde_json::from_value(data["streamData"]["resolveSeriesQuery"].clone()).map_err(|error| {
+            ClientError::Unavailable(format!(
+                "the resolver's answer has an unexpected shape: {error}"
+            ))
+        })
+    }
+}
