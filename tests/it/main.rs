@@ -10,4 +10,5 @@ mod resume;
 mod rollups;
 mod stateless;
 mod stream;
+mod stream_edges;
 mod workers;

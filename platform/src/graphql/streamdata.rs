@@ -434,11 +434,19 @@ impl Transient<'_> {
             ("rtId".to_owned(), "STRING"),
             ("timestamp".to_owned(), "DATE_TIME"),
         ];
+        // A time-range row's window end is stored after the columns.
+        let window_end = archive.time_range.then_some(archive.columns.len());
+        if window_end.is_some() {
+            headers.push(("to".to_owned(), "DATE_TIME"));
+        }
         headers.extend(paths.iter().map(|path| (path.clone(), "DOUBLE")));
         let cells = rows
             .into_iter()
             .map(|(series_idx, ts, values)| {
                 let mut cells = vec![json!(series[series_idx]), json!(format_rfc3339_ms(ts))];
+                if let Some(end) = window_end {
+                    cells.push(json!(values[end].map(|end| format_rfc3339_ms(end as i64))));
+                }
                 cells.extend(indexes.iter().map(|idx| json!(values[*idx])));
                 cells
             })

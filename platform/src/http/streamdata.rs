@@ -123,8 +123,12 @@ pub(crate) async fn delete(
 struct PointInput {
     /// The entity the values belong to (the series).
     rt_id: String,
-    /// Unix milliseconds, or an RFC 3339 text.
+    /// Unix milliseconds, or an RFC 3339 text (a time-range row: its window start).
+    #[serde(default, alias = "from")]
     timestamp: Value,
+    /// A time-range row's window end (exclusive).
+    #[serde(default)]
+    to: Value,
     /// Column path → number or null.
     values: HashMap<String, Option<f64>>,
 }
@@ -176,8 +180,22 @@ pub(crate) async fn write_points(
         for (idx, input) in body.points.into_iter().enumerate() {
             let Some(ts) = timestamp_ms(&input.timestamp) else {
                 return Ok(Err(format!(
-                    "point {idx}: `timestamp` must be Unix milliseconds or an RFC 3339 date-time"
+                    "point {idx}: `timestamp` (or `from`) must be Unix milliseconds or an RFC 3339 date-time"
                 )));
+            };
+            let end = match (archive.time_range, timestamp_ms(&input.to)) {
+                (true, Some(end)) if end > ts => Some(end as f64),
+                (true, _) => {
+                    return Ok(Err(format!(
+                        "point {idx}: a time-range archive takes a window: `from` and a later `to`"
+                    )));
+                }
+                (false, None) if input.to.is_null() => None,
+                (false, _) => {
+                    return Ok(Err(format!(
+                        "point {idx}: `to` belongs to time-range archives; this archive takes instants (`timestamp`)"
+                    )));
+                }
             };
             if let Some(unknown) = input.values.keys().find(|path| !archive.columns.contains(path)) {
                 return Ok(Err(format!(
@@ -192,11 +210,12 @@ pub(crate) async fn write_points(
                     .columns
                     .iter()
                     .map(|column| input.values.get(column).copied().flatten())
+                    .chain(end.map(Some))
                     .collect(),
             });
         }
         let count = points.len();
-        store.write(&rt_id, archive.columns.len(), &points)?;
+        store.write(&rt_id, archive.storage_columns(), &points)?;
         // Rollups that already aggregated part of this range recompute it.
         let first = points.iter().map(|point| point.ts).min();
         let last = points.iter().map(|point| point.ts).max();

@@ -74,9 +74,22 @@ pub struct Archive {
     pub version: u64,
     /// A rollup's definition (or why it cannot be read); `None` for other archives.
     pub rollup: Option<Result<Rollup, String>>,
+    /// A `TimeRangeArchive`: each row holds a [from, to) window (stored at `from`, with `to` in
+    /// a trailing storage column).
+    pub time_range: bool,
+    /// The declared window length of a time-range archive (`Period`), when it is a fixed one.
+    pub period_ms: Option<i64>,
 }
 
+/// The time-range archive type.
+pub const TIME_RANGE_TYPE: &str = "System.StreamData/TimeRangeArchive";
+
 impl Archive {
+    /// Values stored per point: the columns, and a time-range archive's window end.
+    pub fn storage_columns(&self) -> usize {
+        self.columns.len() + usize::from(self.time_range)
+    }
+
     /// The rollup definition of a rollup archive that reads cleanly.
     pub fn rollup(&self) -> Option<&Rollup> {
         self.rollup.as_ref().and_then(|rollup| rollup.as_ref().ok())
@@ -122,8 +135,15 @@ pub fn load(tenant: &Tenant, rt_id: &str) -> Result<Archive, StoreError> {
         .and_then(ArchiveStatus::from_key)
         .unwrap_or(ArchiveStatus::Created);
     let rollup = (entity.ck_type == ROLLUP_TYPE).then(|| Rollup::from_attributes(attributes));
+    let time_range = entity.ck_type == TIME_RANGE_TYPE;
+    let period_ms = attributes
+        .get("Period")
+        .and_then(Value::as_str)
+        .and_then(period_ms);
     Ok(Archive {
         rollup,
+        time_range,
+        period_ms,
         rt_id: entity.rt_id,
         ck_type: entity.ck_type,
         target_ck_type: attributes
@@ -135,6 +155,31 @@ pub fn load(tenant: &Tenant, rt_id: &str) -> Result<Archive, StoreError> {
         status,
         version: entity.version,
     })
+}
+
+/// A `TimeSpan` as milliseconds: ISO 8601 (`PT15M`, `P1D`; days of 24 hours) or .NET
+/// (`[d.]hh:mm:ss[.fff]`). Months and years have no fixed length: `None`.
+pub fn period_ms(text: &str) -> Option<i64> {
+    if text.starts_with('P') || text.starts_with("-P") {
+        let span: jiff::Span = text.parse().ok()?;
+        let total = span
+            .total((
+                jiff::Unit::Millisecond,
+                jiff::SpanRelativeTo::days_are_24_hours(),
+            ))
+            .ok()?;
+        return Some(total as i64).filter(|ms| *ms > 0);
+    }
+    let (days, clock) = match text.split_once('.') {
+        Some((days, clock)) if clock.contains(':') => (days.parse::<i64>().ok()?, clock),
+        _ => (0, text),
+    };
+    let mut parts = clock.split(':');
+    let hours: i64 = parts.next()?.parse().ok()?;
+    let minutes: i64 = parts.next()?.parse().ok()?;
+    let seconds: f64 = parts.next()?.parse().ok()?;
+    let ms = ((days * 24 + hours) * 60 + minutes) * 60_000 + (seconds * 1000.0).round() as i64;
+    Some(ms).filter(|ms| *ms > 0)
 }
 
 /// The rollups whose source is `source` (not deleted), in creation order.

@@ -17,6 +17,8 @@ pub enum Signal {
     ResolutionLimited,
     /// No rollup stores the aggregation and the base has no declared grain.
     UnknownBaseGrain,
+    /// No rollup stores the aggregation and the base (of a declared period) does not fit.
+    NoSuitableRollup,
 }
 
 impl Signal {
@@ -25,6 +27,7 @@ impl Signal {
             Signal::Ok => "Ok",
             Signal::ResolutionLimited => "ResolutionLimited",
             Signal::UnknownBaseGrain => "UnknownBaseGrain",
+            Signal::NoSuitableRollup => "NoSuitableRollup",
         }
     }
 }
@@ -226,6 +229,24 @@ pub fn resolve(
             ),
         });
     }
+    // A base of a declared period that fits is finer than any coarser rollup.
+    let base_native = base.period_ms.map(|period| span / period);
+    if let (Some(native), Some(period)) = (base_native, base.period_ms)
+        && native <= target_points
+    {
+        return Ok(Resolution {
+            archive_rt_id: base.rt_id.clone(),
+            effective_bucket_ms: period,
+            points: native.max(1),
+            reducing_function: function,
+            columns: vec![path.to_owned()],
+            signal: Signal::Ok,
+            actual_points: None,
+            diagnostic: format!(
+                "the base archive's {period} ms rows give {native} points (<= {target_points}); no reduction needed"
+            ),
+        });
+    }
     if let Some(rung) = eligible.first() {
         let actual = (span / rung.grain_ms).max(1);
         return Ok(Resolution {
@@ -240,6 +261,21 @@ pub fn resolve(
                 "the finest rollup storing {} of {path} has {} ms buckets: {actual} of {target_points} points",
                 function.name(),
                 rung.grain_ms
+            ),
+        });
+    }
+    if let Some(native) = base_native {
+        return Ok(Resolution {
+            archive_rt_id: base.rt_id.clone(),
+            effective_bucket_ms: base.period_ms.unwrap_or(0),
+            points: native,
+            reducing_function: function,
+            columns: vec![path.to_owned()],
+            signal: Signal::NoSuitableRollup,
+            actual_points: Some(native),
+            diagnostic: format!(
+                "no rollup stores {} of {path}; the base archive would return {native} points (> {target_points}): create a matching rollup (create_rollup_archive) or query the base explicitly",
+                function.name()
             ),
         });
     }

@@ -317,8 +317,9 @@ pub struct SeriesResolution {
     /// The columns of that archive to downsample (a rollup's AVG: `_sum` and `_count`, then
     /// divide the sums).
     pub columns: Vec<String>,
-    /// `Ok`, `ResolutionLimited` (fewer points than asked) or `UnknownBaseGrain` (no rollup
-    /// stores the aggregation: the raw archive, read whole).
+    /// `Ok`, `ResolutionLimited` (fewer points than asked), `UnknownBaseGrain` (no rollup
+    /// stores the aggregation: the raw archive, read whole) or `NoSuitableRollup` (none does and
+    /// the base, of a declared period, would give `actualPoints`).
     pub signal: String,
     pub actual_points: Option<i64>,
     pub diagnostic: String,
