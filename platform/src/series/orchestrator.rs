@@ -40,6 +40,9 @@ pub enum Trigger {
     ChainPropagation,
 }
 
+/// Most buckets of one series folded at once.
+const BUCKETS_PER_WINDOW: i64 = 100_000;
+
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
@@ -150,30 +153,45 @@ fn compute(
         None => store.series_ids(&source.rt_id)?,
     };
     store.delete_range(&archive.rt_id, scope, from, to)?;
+    // Long ranges of small buckets go in windows, so that one series' points and rows in memory
+    // stay bounded (a window boundary is a bucket boundary).
+    let step = match calendar.alignment() {
+        super::calendar::Alignment::FixedSize => {
+            rollup.bucket_ms.saturating_mul(BUCKETS_PER_WINDOW)
+        }
+        _ => i64::MAX,
+    };
     let mut batch: Vec<Point> = Vec::new();
-    for name in &series {
-        let mut points = Vec::new();
-        store.scan(
-            &source.rt_id,
-            name,
-            from.saturating_sub(rollup.lookback_ms()),
-            to,
-            |ts, values| points.push((ts, values.to_vec())),
-        )?;
-        progress.series += 1;
-        for (ts, values) in rollup.fold(calendar, &source_columns, &points, from, to) {
-            batch.push(Point {
-                series: name.clone(),
-                ts,
-                values,
-            });
-            if batch.len() == MAX_BATCH {
-                store.write(&archive.rt_id, columns, &batch)?;
-                progress.rows += batch.len() as u64;
-                batch.clear();
+    let mut window_from = from;
+    while window_from < to {
+        let window_to = window_from.saturating_add(step).min(to);
+        for name in &series {
+            let mut points = Vec::new();
+            store.scan(
+                &source.rt_id,
+                name,
+                window_from.saturating_sub(rollup.lookback_ms()),
+                window_to,
+                |ts, values| points.push((ts, values.to_vec())),
+            )?;
+            for (ts, values) in
+                rollup.fold(calendar, &source_columns, &points, window_from, window_to)
+            {
+                batch.push(Point {
+                    series: name.clone(),
+                    ts,
+                    values,
+                });
+                if batch.len() == MAX_BATCH {
+                    store.write(&archive.rt_id, columns, &batch)?;
+                    progress.rows += batch.len() as u64;
+                    batch.clear();
+                }
             }
         }
+        window_from = window_to;
     }
+    progress.series = series.len() as u64;
     store.write(&archive.rt_id, columns, &batch)?;
     progress.rows += batch.len() as u64;
     Ok(progress)

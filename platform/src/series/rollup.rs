@@ -271,8 +271,13 @@ impl Rollup {
             .collect();
         let mut start = from;
         while start < to {
-            if !carries {
-                // Nothing carries: skip straight to the bucket of the next point.
+            let carrying = carries
+                && carry
+                    .iter()
+                    .flatten()
+                    .any(|(ts, _)| start - ts <= self.carry_lookback_ms);
+            if !carrying {
+                // Nothing carries into this bucket: skip straight to the bucket of the next point.
                 match points.get(at) {
                     Some((ts, _)) if *ts < to => start = start.max(calendar.start_of(*ts)),
                     _ => break,
