@@ -95,6 +95,25 @@ async fn rollups_rows_entity_aggregation_and_persisted_queries_through_mcp() {
         .await;
     assert!(text(&refused).contains("does not apply"), "{refused}");
 
+    // Every function over the whole window, against the generated values.
+    let functions = ["count", "sum", "avg", "min", "max", "first", "last"];
+    let all = client
+        .call_tool(
+            "query_stream_data_aggregation",
+            json!({"archiveRtId": archive, "from": "2026-01-01T00:00:00Z", "to": "2026-01-01T03:00:00Z",
+                   "sourceRtIds": [sensors[1]],
+                   "aggregations": functions.iter().map(|function| json!({"function": function, "attributePath": "LastValue", "alias": function})).collect::<Vec<_>>()}),
+        )
+        .await;
+    let row = &all["structuredContent"]["rows"][0];
+    let expected: Vec<f64> = (0..180).map(|minute| value(1, minute)).collect();
+    let sum: f64 = expected.iter().sum();
+    assert_eq!(
+        functions.map(|function| row[function].as_f64().unwrap_or(f64::NAN)),
+        [180.0, sum, sum / 180.0, 1000.0, 1179.0, 1000.0, 1179.0],
+        "{all}"
+    );
+
     // An hourly rollup, backfilled by a background job.
     let rollup = client
         .call_tool(
