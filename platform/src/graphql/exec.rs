@@ -365,20 +365,25 @@ impl<'r> Run<'r> {
 
     /// A JSON value under a selection: objects keep the selected keys (aliases applied).
     fn project(&self, value: Value, set: &'r SelectionSet<'static, String>) -> Value {
+        let mut fields = Vec::new();
+        self.collect("", set, &mut fields);
+        self.project_fields(value, &fields)
+    }
+
+    /// Projects `value` onto `fields` (the same for every item of an array, so collected once).
+    fn project_fields(&self, value: Value, fields: &[&'r Field<'static, String>]) -> Value {
         match value {
             Value::Array(items) => Value::Array(
                 items
                     .into_iter()
-                    .map(|item| self.project(item, set))
+                    .map(|item| self.project_fields(item, fields))
                     .collect(),
             ),
             Value::Object(mut map) => {
-                let mut fields = Vec::new();
-                self.collect("", set, &mut fields);
-                let mut projected = Map::new();
+                let mut projected = Map::with_capacity(fields.len());
                 for field in fields {
                     let key = field.alias.as_ref().unwrap_or(&field.name).clone();
-                    let inner = map.remove(&field.name).unwrap_or(Value::Null);
+                    let inner = map.swap_remove(&field.name).unwrap_or(Value::Null);
                     let inner = if field.selection_set.items.is_empty() {
                         inner
                     } else {

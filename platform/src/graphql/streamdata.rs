@@ -4,7 +4,7 @@
 //! { attributePath value } } } } } }`.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::connection::unknown_field;
 use super::exec::{Args, FieldError, Object, Out};
@@ -238,16 +238,51 @@ fn time(args: &Args, name: &str) -> Result<i64, FieldError> {
     })
 }
 
+/// The asset repository's tabular answer: `{ totalCount items [{ columns rows { items [{ cells {
+/// items [{ attributePath value }] } }] } }] }`. Built in place: values move in, nothing is copied.
 pub(super) fn table(columns: &[(String, &str)], rows: Vec<Vec<Value>>) -> Value {
-    json!({
-        "totalCount": rows.len(),
-        "items": [{
-            "columns": columns.iter().map(|(path, kind)| json!({"attributePath": path, "attributeValueType": kind})).collect::<Vec<_>>(),
-            "rows": {"items": rows.into_iter().map(|cells| json!({"cells": {"items":
-                cells.into_iter().zip(columns).map(|(value, (path, _))| json!({"attributePath": path, "value": value})).collect::<Vec<_>>()
-            }})).collect::<Vec<_>>()},
-        }],
-    })
+    fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+        let mut map = Map::with_capacity(N);
+        for (key, value) in fields {
+            map.insert(key.to_owned(), value);
+        }
+        Value::Object(map)
+    }
+    let names: Vec<Value> = columns
+        .iter()
+        .map(|(path, _)| Value::String(path.clone()))
+        .collect();
+    let total = rows.len();
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|cells| {
+            let cells: Vec<Value> = cells
+                .into_iter()
+                .zip(&names)
+                .map(|(value, name)| object([("attributePath", name.clone()), ("value", value)]))
+                .collect();
+            object([("cells", object([("items", Value::Array(cells))]))])
+        })
+        .collect();
+    let headers: Vec<Value> = columns
+        .iter()
+        .map(|(path, kind)| {
+            object([
+                ("attributePath", Value::String(path.clone())),
+                ("attributeValueType", Value::String((*kind).to_owned())),
+            ])
+        })
+        .collect();
+    object([
+        ("totalCount", Value::from(total)),
+        (
+            "items",
+            Value::Array(vec![object([
+                ("columns", Value::Array(headers)),
+                ("rows", object([("items", Value::Array(rows))])),
+            ])]),
+        ),
+    ])
 }
 
 impl Transient<'_> {

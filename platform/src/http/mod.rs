@@ -6,6 +6,7 @@ mod access;
 mod error;
 mod jobs;
 mod models;
+mod points;
 mod rollups;
 mod streamdata;
 mod tenants;

@@ -1,7 +1,6 @@
 //! `{tenantId}/v1/streamdata/archives/{rtId}/…`: the archive lifecycle (activate, disable, enable,
 //! retry, delete), writing points (batched, idempotent on (series, timestamp)), and downsampling.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -12,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::AssetApi;
 use super::error::{ApiError, bad_request};
+use super::points::PointsBody;
 use crate::series::archives::{self, ArchiveStatus, Transition};
 use crate::series::query::Function;
 use crate::series::{Point, store::MAX_BATCH};
@@ -118,26 +118,6 @@ pub(crate) async fn delete(
     Ok(Json(json!({"deleted": true})).into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PointInput {
-    /// The entity the values belong to (the series).
-    rt_id: String,
-    /// Unix milliseconds, or an RFC 3339 text (a time-range row: its window start).
-    #[serde(default, alias = "from")]
-    timestamp: Value,
-    /// A time-range row's window end (exclusive).
-    #[serde(default)]
-    to: Value,
-    /// Column path → number or null.
-    values: HashMap<String, Option<f64>>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct PointsBody {
-    points: Vec<PointInput>,
-}
-
 fn timestamp_ms(value: &Value) -> Option<i64> {
     match value {
         Value::Number(number) => number.as_i64(),
@@ -150,16 +130,25 @@ fn timestamp_ms(value: &Value) -> Option<i64> {
 pub(crate) async fn write_points(
     State(api): State<Arc<AssetApi>>,
     Path((tenant_id, rt_id)): Path<(String, String)>,
-    Json(body): Json<PointsBody>,
+    bytes: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    if body.points.len() > MAX_BATCH {
-        return Ok(bad_request(format!(
-            "{} points in one request; send at most {MAX_BATCH}",
-            body.points.len()
-        )));
-    }
     let platform = Arc::clone(&api.platform);
+    // Decoding a batch takes milliseconds: it runs off the async workers, with the write.
     let outcome = tokio::task::spawn_blocking(move || -> Result<Result<usize, String>, StoreError> {
+        let body: PointsBody<'_> = match serde_json::from_slice(&bytes) {
+            Ok(body) => body,
+            Err(error) => {
+                return Ok(Err(format!(
+                    "the body is not a batch of points ({{\"points\": [{{\"rtId\", \"timestamp\", \"values\": {{column: number}}}}]}}): {error}"
+                )));
+            }
+        };
+        if body.points.len() > MAX_BATCH {
+            return Ok(Err(format!(
+                "{} points in one request; send at most {MAX_BATCH}",
+                body.points.len()
+            )));
+        }
         let tenant = platform.tenant(&tenant_id)?;
         let store = platform.series(&tenant_id)?;
         store.ensure_enabled()?;
@@ -178,40 +167,42 @@ pub(crate) async fn write_points(
         }
         let mut points = Vec::with_capacity(body.points.len());
         for (idx, input) in body.points.into_iter().enumerate() {
-            let Some(ts) = timestamp_ms(&input.timestamp) else {
+            let Some(ts) = input.timestamp.ms() else {
                 return Ok(Err(format!(
                     "point {idx}: `timestamp` (or `from`) must be Unix milliseconds or an RFC 3339 date-time"
                 )));
             };
-            let end = match (archive.time_range, timestamp_ms(&input.to)) {
+            let end = match (archive.time_range, input.to.ms()) {
                 (true, Some(end)) if end > ts => Some(end as f64),
                 (true, _) => {
                     return Ok(Err(format!(
                         "point {idx}: a time-range archive takes a window: `from` and a later `to`"
                     )));
                 }
-                (false, None) if input.to.is_null() => None,
+                (false, None) if input.to.is_missing() => None,
                 (false, _) => {
                     return Ok(Err(format!(
                         "point {idx}: `to` belongs to time-range archives; this archive takes instants (`timestamp`)"
                     )));
                 }
             };
-            if let Some(unknown) = input.values.keys().find(|path| !archive.columns.contains(path)) {
-                return Ok(Err(format!(
-                    "point {idx}: `{unknown}` is not a column of the archive; its columns are {}",
-                    archive.columns.join(", ")
-                )));
+            let mut values = vec![None; archive.storage_columns()];
+            for (path, value) in &input.values.0 {
+                let Some(column) = archive.columns.iter().position(|column| column == path) else {
+                    return Ok(Err(format!(
+                        "point {idx}: `{path}` is not a column of the archive; its columns are {}",
+                        archive.columns.join(", ")
+                    )));
+                };
+                values[column] = *value;
+            }
+            if let Some(end) = end {
+                values[archive.columns.len()] = Some(end);
             }
             points.push(Point {
                 series: input.rt_id,
                 ts,
-                values: archive
-                    .columns
-                    .iter()
-                    .map(|column| input.values.get(column).copied().flatten())
-                    .chain(end.map(Some))
-                    .collect(),
+                values,
             });
         }
         let count = points.len();

@@ -159,13 +159,21 @@ impl SeriesStore {
         }
         let mut buckets = vec![Accumulator::default(); limit];
         let span = i128::from(to - from);
+        // The bucket of a point is ⌊(ts − from) · limit / span⌋; in 64 bits when that cannot
+        // overflow (every window up to ~29,000 years at 10,000 buckets).
+        let narrow = (to - from)
+            .checked_mul(limit as i64)
+            .map(|_| (to - from, limit as i64));
         for name in series {
             self.scan(archive, name, from, to, |ts, values| {
                 if filter.is_some_and(|filter| !filter.matches(name, ts, values)) {
                     return;
                 }
                 if let Some(Some(value)) = values.get(column) {
-                    let idx = ((i128::from(ts - from) * limit as i128) / span) as usize;
+                    let idx = match narrow {
+                        Some((span, limit)) => ((ts - from) * limit / span) as usize,
+                        None => ((i128::from(ts - from) * limit as i128) / span) as usize,
+                    };
                     buckets[idx.min(limit - 1)].add(ts, *value);
                 }
             })?;

@@ -458,27 +458,28 @@ fn merge_into(
     log_id: i64,
 ) {
     let now = Instant::now();
-    // One key buffer for the lookups: a new key is allocated only for a series not open yet.
+    let add = |open_block: &mut OpenBlock, point: &Point| {
+        if open_block.block.is_empty() {
+            open_block.oldest_log = log_id;
+        }
+        open_block.touched = now;
+        open_block.block.upsert(point.ts, &point.values);
+    };
+    // One key buffer for the lookups: a key is allocated only for a series not open yet.
     let mut key: Key = (archive.to_owned(), String::new());
     for point in points {
         key.1.clear();
         key.1.push_str(&point.series);
-        if !open.contains_key(&key) {
-            open.insert(
-                key.clone(),
-                OpenBlock {
-                    block: Block::with_columns(columns),
-                    oldest_log: log_id,
-                    touched: now,
-                },
-            );
+        if let Some(open_block) = open.get_mut(&key) {
+            add(open_block, point);
+            continue;
         }
-        let entry = open.get_mut(&key).expect("inserted above");
-        if entry.block.is_empty() {
-            entry.oldest_log = log_id;
-        }
-        entry.touched = now;
-        entry.block.upsert(point.ts, &point.values);
+        let open_block = open.entry(key.clone()).or_insert_with(|| OpenBlock {
+            block: Block::with_columns(columns),
+            oldest_log: log_id,
+            touched: now,
+        });
+        add(open_block, point);
     }
 }
 

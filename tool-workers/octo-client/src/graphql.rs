@@ -9,8 +9,9 @@ use crate::error::ClientError;
 
 #[derive(Deserialize)]
 struct Response {
+    /// Kept as text, so that it decodes into the caller's type in one pass.
     #[serde(default)]
-    data: Option<Value>,
+    data: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     errors: Vec<GraphQlError>,
 }
@@ -72,8 +73,11 @@ pub(crate) async fn execute<T: DeserializeOwned>(
     if let Some(error) = parsed.errors.into_iter().next() {
         return Err(map_error(error));
     }
-    let data = parsed.data.unwrap_or(Value::Null);
-    serde_json::from_value(data).map_err(|error| {
+    let data = parsed
+        .data
+        .as_deref()
+        .map_or("null", serde_json::value::RawValue::get);
+    serde_json::from_str(data).map_err(|error| {
         ClientError::Unavailable(format!(
             "the asset repository's answer has an unexpected shape: {error}"
         ))

@@ -118,24 +118,18 @@ impl TenantSession<'_> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct StreamData {
-            transient_stream_data_query: Map<String, Value>,
+            transient_stream_data_query: Transient,
+        }
+        /// The field is aliased `result`, so the table decodes in one pass.
+        #[derive(Deserialize)]
+        struct Transient {
+            result: Table,
         }
         let query = format!(
-            "query Stream($archive: String!, $columns: [StreamDataQueryColumnInput], $paths: [String], $from: DateTime, $to: DateTime, $rtIds: [String], $limit: Int, $groupBy: [String], $filter: FieldFilterGroup, $sort: [Sort]) {{ streamData {{ transientStreamDataQuery {{ {field}({arguments}, fieldFilterGroup: $filter) {{ {TABLE} }} }} }} }}"
+            "query Stream($archive: String!, $columns: [StreamDataQueryColumnInput], $paths: [String], $from: DateTime, $to: DateTime, $rtIds: [String], $limit: Int, $groupBy: [String], $filter: FieldFilterGroup, $sort: [Sort]) {{ streamData {{ transientStreamDataQuery {{ result: {field}({arguments}, fieldFilterGroup: $filter) {{ {TABLE} }} }} }} }}"
         );
         let data: Data = self.run(&query, variables).await?;
-        let table = data
-            .stream_data
-            .transient_stream_data_query
-            .get(field)
-            .cloned()
-            .unwrap_or(Value::Null);
-        let table: Table = serde_json::from_value(table).map_err(|error| {
-            ClientError::Unavailable(format!(
-                "the stream-data answer has an unexpected shape: {error}"
-            ))
-        })?;
-        Ok(rows(table))
+        Ok(rows(data.stream_data.transient_stream_data_query.result))
     }
 
     /// `limit` buckets over the window; a row per bucket: `timestamp` and each column's alias.
