@@ -11,6 +11,7 @@
 #   js/           npm @modelcontextprotocol/conformance + @modelcontextprotocol/sdk (TS client SDK)
 #   inspector/    npm @modelcontextprotocol/inspector (CLI, runs on node22)
 #   py/           python venv with PyPI mcp (+ httpx2, which it brings)
+#   k8s/          python venv with PyPI kubernetes-validate and check-jsonschema
 #   everything/   (optional) npm @modelcontextprotocol/server-everything
 set -euo pipefail
 exec </dev/null
@@ -23,6 +24,8 @@ MCP_PY_VERSION=${MCP_PY_VERSION:-2.3.0}                # PyPI mcp
 EVERYTHING_VERSION=${EVERYTHING_VERSION:-2026.8.31}    # npm @modelcontextprotocol/server-everything (optional)
 PLAYWRIGHT_VERSION=${PLAYWRIGHT_VERSION:-1.65.1}       # npm playwright-core, driving Debian's chromium
 OIDC_PROVIDER_VERSION=${OIDC_PROVIDER_VERSION:-9.13.3}  # npm oidc-provider (certified OpenID provider)
+K8S_VALIDATE_VERSION=${K8S_VALIDATE_VERSION:-1.37.0}   # PyPI kubernetes-validate (Kubernetes' own schemas, offline)
+CHECK_JSONSCHEMA_VERSION=${CHECK_JSONSCHEMA_VERSION:-0.39.0}  # PyPI check-jsonschema
 
 PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
 mkdir -p "$PEERS_DIR"
@@ -124,6 +127,18 @@ else
   "$PY" -m pip install -q "mcp==$MCP_PY_VERSION"
   "$PY" -c 'import mcp, httpx2; from mcp.client.streamable_http import streamable_http_client; from mcp.client.sse import sse_client'
   stamp py "$MCP_PY_VERSION"; log "python: done in $(( $(now) - t ))s"
+fi
+
+# --- Kubernetes schema validators (venv) -----------------------------------------------------------------
+K8S_PIN="$K8S_VALIDATE_VERSION-$CHECK_JSONSCHEMA_VERSION"
+if have k8s "$K8S_PIN" "$PEERS_DIR/k8s/bin/kubernetes-validate" "$PEERS_DIR/k8s/bin/check-jsonschema"; then log "kubernetes-validate + check-jsonschema $K8S_PIN: cached"
+else
+  t=$(now); log "kubernetes-validate + check-jsonschema $K8S_PIN: installing"
+  rm -rf "$PEERS_DIR/k8s"
+  python3 -m venv "$PEERS_DIR/k8s"
+  "$PEERS_DIR/k8s/bin/python" -m pip install -q "kubernetes-validate==$K8S_VALIDATE_VERSION" \
+    "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" pyyaml
+  stamp k8s "$K8S_PIN"; log "k8s validators: done in $(( $(now) - t ))s"
 fi
 
 # --- optional reference server ---------------------------------------------------------------------------

@@ -39,6 +39,8 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Run the embedded OctoMesh platform (asset repository: REST and GraphQL).
     Platform(PlatformArgs),
+    /// Print the McpDeployment CustomResourceDefinition (YAML) for `kubectl apply -f -`.
+    Crdgen,
 }
 
 /// Where the OctoMesh backend services are (the `{asset}`, … of the platform's URL scheme).

@@ -19,5 +19,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gateway(args) => stack::gateway(args).await,
         Command::Worker(args) => stack::worker(args).await,
         Command::Platform(args) => platform::serve(args).await,
+        Command::Crdgen => {
+            print!("{}", octomesh_crds::crd_yaml());
+            Ok(())
+        }
     }
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod ck;
 mod edges;
+mod k8s;
 mod peers;
 mod platform_rest;
 mod replicas;

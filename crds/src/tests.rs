@@ -1,0 +1,72 @@
+use std::path::PathBuf;
+
+use kube::CustomResourceExt;
+use serde_json::Value;
+
+use super::{McpDeployment, crd_yaml};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn the_charts_crd_is_generated_from_the_types() {
+    let path = repo().join("charts/octomesh-mcp/crds/mcpdeployment.yaml");
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == crd_yaml(),
+        "{} is stale: run `cargo run -q --bin octomesh-mcp -- crdgen > charts/octomesh-mcp/crds/mcpdeployment.yaml`",
+        path.display()
+    );
+}
+
+#[test]
+fn the_schema_carries_the_rules_the_api_server_enforces() {
+    let crd = serde_json::to_value(McpDeployment::crd()).unwrap();
+    assert_eq!(crd["spec"]["group"], "mcp.octomesh.io");
+    assert_eq!(crd["spec"]["scope"], "Namespaced");
+    assert_eq!(crd["spec"]["names"]["shortNames"][0], "mcpd");
+    let version = &crd["spec"]["versions"][0];
+    assert_eq!(version["name"], "v1alpha1");
+    assert!(version["subresources"]["status"].is_object());
+    let columns: Vec<&str> = version["additionalPrinterColumns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|column| column["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        columns,
+        ["Ready", "Topology", "Gateways", "Endpoint", "Age"]
+    );
+    let spec = &version["schema"]["openAPIV3Schema"]["properties"]["spec"];
+    let text = spec.to_string();
+    assert!(
+        text.contains("self.minReplicas <= self.maxReplicas"),
+        "{text}"
+    );
+    let families = &spec["properties"]["families"];
+    assert_eq!(families["x-kubernetes-list-type"], "map");
+    assert_eq!(
+        families["items"]["properties"]["name"]["enum"],
+        serde_json::json!(["ck", "aggregation", "platform-admin"])
+    );
+    assert!(spec["properties"]["publicUrl"]["pattern"].is_string());
+    let required: Vec<&Value> = spec["required"].as_array().unwrap().iter().collect();
+    assert!(
+        required.contains(&&Value::from("publicUrl")),
+        "{required:?}"
+    );
+}
+
+#[test]
+fn the_examples_read_as_mcp_deployments() {
+    for name in ["prod-1", "prod-2"] {
+        let path = repo().join(format!("examples/{name}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let resource: McpDeployment = serde_yaml::from_str(&text)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        assert_eq!(resource.metadata.name.as_deref(), Some(name));
+        assert!(!resource.spec.families.is_empty());
+    }
+}

@@ -1,0 +1,34 @@
+//! The Kubernetes resources against Kubernetes' own schemas and the CRD's: the generated CRD is
+//! accepted by `kubernetes-validate --strict` for 1.30 to 1.33, the prod-1 and prod-2 examples
+//! by `check-jsonschema` against its openAPIV3Schema, and every example under examples/invalid/
+//! is refused (bad URL, unknown family, replicas out of range, bad sampling ratio, …).
+
+use octomesh_tests::peers::{assert_ok, run};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_crd_and_the_examples_pass_kubernetes_and_crd_schemas() {
+    let run = run(
+        "",
+        "tests/peers/k8s_schemas.sh",
+        &["charts/octomesh-mcp/crds/mcpdeployment.yaml", "examples"],
+        &[],
+    )
+    .await;
+    assert_ok("the Kubernetes schema checks", &run);
+    for version in ["1.30", "1.31", "1.32", "1.33"] {
+        assert!(
+            run.output.contains(&format!("against version {version}")),
+            "{}",
+            run.output
+        );
+    }
+    let refused = run
+        .output
+        .lines()
+        .filter(|line| line.starts_with("refused:"))
+        .count();
+    let invalid = std::fs::read_dir(octomesh_tests::repo_root().join("examples/invalid"))
+        .unwrap()
+        .count();
+    assert!(invalid >= 6 && refused == invalid, "{}", run.output);
+}
