@@ -1,7 +1,9 @@
 //! The Kubernetes resources against Kubernetes' own schemas and the CRD's: the generated CRD is
 //! accepted by `kubernetes-validate --strict` for 1.30 to 1.33, the prod-1 and prod-2 examples
 //! by `check-jsonschema` against its openAPIV3Schema, and every example under examples/invalid/
-//! is refused (bad URL, unknown family, replicas out of range, bad sampling ratio, …).
+//! is refused (bad URL, unknown family, replicas out of range, bad sampling ratio, …); every object
+//! the operator builds for prod-1 and prod-2 (the reviewed snapshots, which the operator's tests
+//! keep equal to what the builders make) passes Kubernetes' schemas for 1.30 to 1.33.
 
 use octomesh_tests::peers::{assert_ok, run};
 
@@ -10,7 +12,12 @@ async fn the_crd_and_the_examples_pass_kubernetes_and_crd_schemas() {
     let run = run(
         "",
         "tests/peers/k8s_schemas.sh",
-        &["charts/octomesh-mcp/crds/mcpdeployment.yaml", "examples"],
+        &[
+            "charts/octomesh-mcp/crds/mcpdeployment.yaml",
+            "examples",
+            "operator/tests/snapshots/prod-1.yaml",
+            "operator/tests/snapshots/prod-2.yaml",
+        ],
         &[],
     )
     .await;
@@ -31,4 +38,17 @@ async fn the_crd_and_the_examples_pass_kubernetes_and_crd_schemas() {
         .unwrap()
         .count();
     assert!(invalid >= 6 && refused == invalid, "{}", run.output);
+    for object in [
+        "deployment/prod-1-ck-workers",
+        "horizontalpodautoscaler/prod-1-aggregation-workers",
+        "ingress/prod-1-gateway",
+        "deployment/prod-2-gateway",
+    ] {
+        assert!(
+            run.output
+                .contains(&format!("{object} against version 1.33")),
+            "{object}: {}",
+            run.output
+        );
+    }
 }
