@@ -41,6 +41,9 @@ pub enum Command {
     Platform(PlatformArgs),
     /// Print the McpDeployment CustomResourceDefinition (YAML) for `kubectl apply -f -`.
     Crdgen,
+    /// Run the Kubernetes operator: reconcile every McpDeployment of the cluster (in-cluster
+    /// service account, or the current kubeconfig context).
+    Operator,
 }
 
 /// Where the OctoMesh backend services are (the `{asset}`, … of the platform's URL scheme).

@@ -19,6 +19,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gateway(args) => stack::gateway(args).await,
         Command::Worker(args) => stack::worker(args).await,
         Command::Platform(args) => platform::serve(args).await,
+        Command::Operator => {
+            let client = kube::Client::try_default().await.map_err(|error| {
+                anyhow::anyhow!(
+                    "cannot reach a Kubernetes API server (in-cluster or kubeconfig): {error}"
+                )
+            })?;
+            octomesh_operator::run(client).await;
+            Ok(())
+        }
         Command::Crdgen => {
             print!("{}", octomesh_crds::crd_yaml());
             Ok(())
