@@ -11,7 +11,7 @@
 #   js/           npm @modelcontextprotocol/conformance + @modelcontextprotocol/sdk (TS client SDK)
 #   inspector/    npm @modelcontextprotocol/inspector (CLI, runs on node22)
 #   py/           python venv with PyPI mcp (+ httpx2, which it brings)
-#   k8s/          python venv with PyPI kubernetes-validate and check-jsonschema
+#   k8s/          python venv with PyPI kubernetes-validate, check-jsonschema and helm-python-sdk
 #   everything/   (optional) npm @modelcontextprotocol/server-everything
 set -euo pipefail
 exec </dev/null
@@ -26,6 +26,7 @@ PLAYWRIGHT_VERSION=${PLAYWRIGHT_VERSION:-1.65.1}       # npm playwright-core, dr
 OIDC_PROVIDER_VERSION=${OIDC_PROVIDER_VERSION:-9.13.3}  # npm oidc-provider (certified OpenID provider)
 K8S_VALIDATE_VERSION=${K8S_VALIDATE_VERSION:-1.37.0}   # PyPI kubernetes-validate (Kubernetes' own schemas, offline)
 CHECK_JSONSCHEMA_VERSION=${CHECK_JSONSCHEMA_VERSION:-0.39.0}  # PyPI check-jsonschema
+HELM_SDK_VERSION=${HELM_SDK_VERSION:-0.2.2}             # PyPI helm-python-sdk (the Helm v4 Go SDK)
 
 PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
 mkdir -p "$PEERS_DIR"
@@ -130,14 +131,15 @@ else
 fi
 
 # --- Kubernetes schema validators (venv) -----------------------------------------------------------------
-K8S_PIN="$K8S_VALIDATE_VERSION-$CHECK_JSONSCHEMA_VERSION"
+K8S_PIN="$K8S_VALIDATE_VERSION-$CHECK_JSONSCHEMA_VERSION-$HELM_SDK_VERSION"
 if have k8s "$K8S_PIN" "$PEERS_DIR/k8s/bin/kubernetes-validate" "$PEERS_DIR/k8s/bin/check-jsonschema"; then log "kubernetes-validate + check-jsonschema $K8S_PIN: cached"
 else
   t=$(now); log "kubernetes-validate + check-jsonschema $K8S_PIN: installing"
   rm -rf "$PEERS_DIR/k8s"
   python3 -m venv "$PEERS_DIR/k8s"
   "$PEERS_DIR/k8s/bin/python" -m pip install -q "kubernetes-validate==$K8S_VALIDATE_VERSION" \
-    "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" pyyaml
+    "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" "helm-python-sdk==$HELM_SDK_VERSION" pyyaml
+  "$PEERS_DIR/k8s/bin/python" -c 'import helm_python, yaml' 
   stamp k8s "$K8S_PIN"; log "k8s validators: done in $(( $(now) - t ))s"
 fi
 

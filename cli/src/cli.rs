@@ -40,10 +40,17 @@ pub enum Command {
     /// Run the embedded OctoMesh platform (asset repository: REST and GraphQL).
     Platform(PlatformArgs),
     /// Print the McpDeployment CustomResourceDefinition (YAML) for `kubectl apply -f -`.
-    Crdgen,
+    Crdgen(CrdgenArgs),
     /// Run the Kubernetes operator: reconcile every McpDeployment of the cluster (in-cluster
     /// service account, or the current kubeconfig context).
     Operator,
+}
+
+#[derive(Debug, Args)]
+pub struct CrdgenArgs {
+    /// Print the Helm chart's values.schema.json instead (environments checked against the CRD).
+    #[arg(long)]
+    pub values_schema: bool,
 }
 
 /// Where the OctoMesh backend services are (the `{asset}`, … of the platform's URL scheme).

@@ -28,8 +28,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             octomesh_operator::run(client).await;
             Ok(())
         }
-        Command::Crdgen => {
-            print!("{}", octomesh_crds::crd_yaml());
+        Command::Crdgen(args) => {
+            if args.values_schema {
+                print!("{}", octomesh_crds::values_schema());
+            } else {
+                print!("{}", octomesh_crds::crd_yaml());
+            }
             Ok(())
         }
     }

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use kube::CustomResourceExt;
 use serde_json::Value;
 
-use super::{McpDeployment, crd_yaml};
+use super::{McpDeployment, crd_yaml, values_schema};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -69,4 +69,15 @@ fn the_examples_read_as_mcp_deployments() {
         assert_eq!(resource.metadata.name.as_deref(), Some(name));
         assert!(!resource.spec.families.is_empty());
     }
+}
+
+#[test]
+fn the_charts_values_schema_is_generated_from_the_types() {
+    let path = repo().join("charts/octomesh-mcp/values.schema.json");
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == values_schema(),
+        "{} is stale: run `cargo run -q --bin octomesh-mcp -- crdgen --values-schema > charts/octomesh-mcp/values.schema.json`",
+        path.display()
+    );
 }

@@ -52,3 +52,24 @@ async fn the_crd_and_the_examples_pass_kubernetes_and_crd_schemas() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chart_lints_renders_and_validates_through_the_helm_sdk() {
+    let run = run(
+        "PEER_K8S_PY",
+        "tests/peers/helm_chart.py",
+        &["charts/octomesh-mcp", "tests/peers/helm-values-prod.yaml"],
+        &[],
+    )
+    .await;
+    assert_ok("the Helm chart checks", &run);
+    for expected in [
+        "lint v1.30.0: ok",
+        "lint v1.33.0: ok",
+        "McpDeployments: ['prod-1', 'prod-2']",
+        "refused bad values",
+        "helm chart: ok",
+    ] {
+        assert!(run.output.contains(expected), "{expected}: {}", run.output);
+    }
+}
