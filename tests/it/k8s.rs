@@ -73,3 +73,77 @@ async fn the_chart_lints_renders_and_validates_through_the_helm_sdk() {
         assert!(run.output.contains(expected), "{expected}: {}", run.output);
     }
 }
+
+/// Writes each container of the prod-2 gateway pod (sidecar topology: the gateway and a worker per
+/// family) as `NAME.env` (the ConfigMap's data, then the container's own variables) and
+/// `NAME.args`.
+fn pod_of_prod_2(dir: &std::path::Path) {
+    let text =
+        std::fs::read_to_string(octomesh_tests::repo_root().join("examples/prod-2.yaml")).unwrap();
+    let mut resource: octomesh_crds::McpDeployment = serde_yaml::from_str(&text).unwrap();
+    resource.metadata.uid = Some("00000000-0000-4000-8000-000000000002".into());
+    let desired = octomesh_operator::desired(&resource).unwrap();
+    let config = desired.config_map.data.clone().unwrap();
+    let pod = desired.deployments[0]
+        .spec
+        .clone()
+        .unwrap()
+        .template
+        .spec
+        .unwrap();
+    assert_eq!(pod.containers.len(), 4, "the gateway and three sidecars");
+    std::fs::create_dir_all(dir).unwrap();
+    for container in pod.containers {
+        let mut lines: Vec<String> = config
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        for variable in container.env.unwrap_or_default() {
+            let value = match (variable.value, variable.value_from) {
+                (Some(value), _) => value,
+                // The session key Secret the operator creates: 32 random bytes, base64.
+                (None, Some(source)) if source.secret_key_ref.is_some() => {
+                    "Zm9yLXRoZS10ZXN0LW9ubHktMzItYnl0ZXMta2V5ISE=".to_owned()
+                }
+                other => panic!("an unexpected variable source: {other:?}"),
+            };
+            lines.push(format!("{}={value}", variable.name));
+        }
+        std::fs::write(
+            dir.join(format!("{}.env", container.name)),
+            lines.join("\n") + "\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{}.args", container.name)),
+            container.args.unwrap_or_default().join("\n") + "\n",
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_started_with_the_operators_configmap_answers_mcp() {
+    let dir = std::env::temp_dir().join(format!("octomesh-configmap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    pod_of_prod_2(&dir);
+    let binary = octomesh_tests::process::binary();
+    let run = run(
+        "",
+        "tests/peers/configmap_stack.sh",
+        &[&binary.to_string_lossy(), &dir.to_string_lossy()],
+        &[],
+    )
+    .await;
+    assert_ok("the pod from the ConfigMap", &run);
+    for expected in [
+        "listed: query_entities",
+        "listed: query_stream_data_simple",
+        "listed: create_rollup_archive",
+        "aggregation tools \"count\":11",
+        "configmap stack: ok",
+    ] {
+        assert!(run.output.contains(expected), "{expected}: {}", run.output);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
