@@ -42,8 +42,21 @@ pub enum Command {
     /// Print the McpDeployment CustomResourceDefinition (YAML) for `kubectl apply -f -`.
     Crdgen(CrdgenArgs),
     /// Run the Kubernetes operator: reconcile every McpDeployment of the cluster (in-cluster
-    /// service account, or the current kubeconfig context).
-    Operator,
+    /// service account, or the current kubeconfig context); replicas elect a leader.
+    Operator(OperatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OperatorArgs {
+    /// The namespace of the leader lease (the operator's own; the chart passes the pod's).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pub namespace: String,
+    /// This replica's name in the leader lease (default: the host name).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
+    /// Where /healthz, /readyz and /metrics are served.
+    #[arg(long, env = "OCTOMESH_OPERATOR_LISTEN", default_value = "0.0.0.0:8081")]
+    pub listen: SocketAddr,
 }
 
 #[derive(Debug, Args)]

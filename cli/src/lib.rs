@@ -19,14 +19,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gateway(args) => stack::gateway(args).await,
         Command::Worker(args) => stack::worker(args).await,
         Command::Platform(args) => platform::serve(args).await,
-        Command::Operator => {
+        Command::Operator(args) => {
             let client = kube::Client::try_default().await.map_err(|error| {
                 anyhow::anyhow!(
                     "cannot reach a Kubernetes API server (in-cluster or kubeconfig): {error}"
                 )
             })?;
-            octomesh_operator::run(client).await;
-            Ok(())
+            let identity = args.identity.unwrap_or_else(|| {
+                std::fs::read_to_string("/etc/hostname")
+                    .map(|name| name.trim().to_owned())
+                    .unwrap_or_else(|_| format!("operator-{}", std::process::id()))
+            });
+            octomesh_operator::run(
+                client,
+                octomesh_operator::Options {
+                    namespace: args.namespace,
+                    identity,
+                    listen: args.listen,
+                },
+            )
+            .await
+            .map_err(anyhow::Error::msg)
         }
         Command::Crdgen(args) => {
             if args.values_schema {

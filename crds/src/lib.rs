@@ -42,6 +42,7 @@ pub fn values_schema() -> String {
                 "type": "object",
                 "additionalProperties": false,
                 "properties": {
+                    "replicas": {"type": "integer", "minimum": 1, "maximum": 5},
                     "logLevel": {"type": "string", "minLength": 1},
                     "resources": {"type": "object"},
                 },

@@ -2,156 +2,16 @@
 //! objects in memory: applies store and echo, gets and lists read, creates refuse duplicates,
 //! deletes remove. (No kube-apiserver can run here.)
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::{Request, Response, StatusCode};
-use kube::Client;
-use kube::client::Body;
 use kube::runtime::controller::Action;
 use octomesh_crds::McpDeployment;
 use octomesh_crds::mcpdeployment::Topology;
 use serde_json::{Value, json};
 
 use super::{Context, backoff, error_policy, reconcile};
-
-#[derive(Debug, Clone)]
-struct Call {
-    method: String,
-    path: String,
-    query: String,
-    body: Value,
-}
-
-#[derive(Default)]
-struct FakeApi {
-    objects: BTreeMap<String, Value>,
-    calls: Vec<Call>,
-    /// Answer 500 to requests of this method whose path contains this text.
-    fail: Option<(String, String)>,
-}
-
-fn status(code: u16, reason: &str) -> Value {
-    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-           "message": reason, "reason": reason, "code": code})
-}
-
-fn matches_selector(object: &Value, selector: &str) -> bool {
-    selector
-        .split(',')
-        .filter(|term| !term.is_empty())
-        .all(|term| {
-            let (key, value) = term.split_once('=').unwrap_or((term, ""));
-            object["metadata"]["labels"][key] == value
-        })
-}
-
-fn query_value(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        (key == name).then(|| {
-            value
-                .replace("%3D", "=")
-                .replace("%2C", ",")
-                .replace("%2F", "/")
-        })
-    })
-}
-
-impl FakeApi {
-    fn answer(
-        &mut self,
-        method: &str,
-        path: &str,
-        query: &str,
-        body: Value,
-    ) -> (StatusCode, Value) {
-        self.calls.push(Call {
-            method: method.into(),
-            path: path.into(),
-            query: query.into(),
-            body: body.clone(),
-        });
-        if let Some((fail_method, fail_path)) = &self.fail
-            && fail_method == method
-            && path.contains(fail_path.as_str())
-        {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                status(500, "InternalError"),
-            );
-        }
-        match method {
-            "GET" if self.objects.contains_key(path) => {
-                (StatusCode::OK, self.objects[path].clone())
-            }
-            "GET" => {
-                // A collection?
-                let prefix = format!("{path}/");
-                let selector = query_value(query, "labelSelector").unwrap_or_default();
-                let items: Vec<Value> = self
-                    .objects
-                    .iter()
-                    .filter(|(key, _)| {
-                        key.starts_with(&prefix) && !key[prefix.len()..].contains('/')
-                    })
-                    .map(|(_, object)| object.clone())
-                    .filter(|object| matches_selector(object, &selector))
-                    .collect();
-                // /api/v1/namespaces/NS/PLURAL and /apis/GROUP/VERSION/namespaces/NS/PLURAL.
-                let segments = path.split('/').count();
-                let is_collection = (path.starts_with("/api/") && segments == 6)
-                    || (path.starts_with("/apis/") && segments == 7);
-                if is_collection {
-                    (
-                        StatusCode::OK,
-                        json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}),
-                    )
-                } else {
-                    (StatusCode::NOT_FOUND, status(404, "NotFound"))
-                }
-            }
-            "POST" => {
-                let key = format!("{path}/{}", body["metadata"]["name"].as_str().unwrap());
-                if self.objects.contains_key(&key) {
-                    return (StatusCode::CONFLICT, status(409, "AlreadyExists"));
-                }
-                self.objects.insert(key, body.clone());
-                (StatusCode::CREATED, body)
-            }
-            "PATCH" if path.ends_with("/status") => {
-                let key = path.trim_end_matches("/status").to_owned();
-                let object = self.objects.entry(key).or_insert_with(|| json!({}));
-                object["status"] = body["status"].clone();
-                (StatusCode::OK, object.clone())
-            }
-            "PATCH" => {
-                let mut stored = body.clone();
-                if let Some(previous) = self.objects.get(path) {
-                    stored["status"] = previous["status"].clone();
-                }
-                self.objects.insert(path.into(), stored.clone());
-                (StatusCode::OK, stored)
-            }
-            "DELETE" => match self.objects.remove(path) {
-                Some(object) => (StatusCode::OK, object),
-                None => (StatusCode::NOT_FOUND, status(404, "NotFound")),
-            },
-            _ => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                status(405, "MethodNotAllowed"),
-            ),
-        }
-    }
-
-    fn calls(&self, method: &str, path_part: &str) -> Vec<&Call> {
-        self.calls
-            .iter()
-            .filter(|call| call.method == method && call.path.contains(path_part))
-            .collect()
-    }
-}
+use crate::fake_api::{Call, FakeApi, client};
 
 /// A fake API server that holds `resource` (as the real one would).
 fn fake_with(resource: &McpDeployment, fail: Option<(&str, &str)>) -> Arc<Mutex<FakeApi>> {
@@ -164,32 +24,6 @@ fn fake_with(resource: &McpDeployment, fail: Option<(&str, &str)>) -> Arc<Mutex<
         serde_json::to_value(resource).unwrap(),
     );
     Arc::new(Mutex::new(fake))
-}
-
-/// A client whose requests the fake answers.
-fn client(fake: Arc<Mutex<FakeApi>>) -> Client {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    tokio::spawn(async move {
-        while let Some((request, send)) = handle.next_request().await {
-            let (parts, body) = request.into_parts();
-            let bytes = body.collect_bytes().await.unwrap_or_default();
-            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            let (code, answer) = fake.lock().unwrap().answer(
-                parts.method.as_str(),
-                parts.uri.path(),
-                parts.uri.query().unwrap_or(""),
-                body,
-            );
-            send.send_response(
-                Response::builder()
-                    .status(code)
-                    .header("content-type", "application/json")
-                    .body(Body::from(serde_json::to_vec(&answer).unwrap()))
-                    .unwrap(),
-            );
-        }
-    });
-    Client::new(service, "octomesh")
 }
 
 fn example(name: &str) -> McpDeployment {
