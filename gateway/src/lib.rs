@@ -43,8 +43,7 @@ pub use session::SessionKey;
 use crate::mcp::{legacy_sse, sse, streamable_http};
 use crate::origin::OriginRefusal;
 use crate::state::AppState;
-use crate::workers::WorkerEndpoint;
-use crate::workers::grpc_host::GrpcHost;
+use crate::workers::discovery::Source;
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -67,22 +66,15 @@ impl Gateway {
         config: GatewayConfig,
         in_process: Vec<Arc<dyn ToolHost>>,
     ) -> Result<Gateway, GatewayError> {
-        let mut endpoints = Vec::new();
+        let mut sources = Vec::new();
         for url in &config.worker_urls {
-            let host = GrpcHost::new(url).map_err(GatewayError::WorkerUrl)?;
-            endpoints.push(Arc::new(WorkerEndpoint::new(
-                host.url().to_owned(),
-                Arc::new(host),
-            )));
+            sources.push(Source::from_url(url).map_err(GatewayError::WorkerUrl)?);
         }
         for (host_idx, host) in in_process.into_iter().enumerate() {
-            endpoints.push(Arc::new(WorkerEndpoint::new(
-                format!("in-process:{host_idx}"),
-                host,
-            )));
+            sources.push(Source::in_process(format!("in-process:{host_idx}"), host));
         }
         Ok(Gateway {
-            state: Arc::new(AppState::new(config, endpoints)),
+            state: Arc::new(AppState::new(config, sources)),
         })
     }
 

@@ -13,15 +13,18 @@ use crate::hub::Hub;
 use crate::origin::OriginPolicy;
 use crate::session::SessionSealer;
 use crate::workers::WorkerEndpoint;
+use crate::workers::discovery::{self, Source};
 
 pub(crate) struct AppState {
     pub(crate) config: GatewayConfig,
     pub(crate) sealer: SessionSealer,
     pub(crate) origin_policy: OriginPolicy,
     pub(crate) hub: Hub,
-    pub(crate) endpoints: Vec<Arc<WorkerEndpoint>>,
+    /// Where endpoints come from (names are resolved again on each refresh).
+    sources: Mutex<Vec<Source>>,
     catalog: RwLock<Arc<Catalog>>,
-    listings: Mutex<HashMap<usize, v1::ListToolsResponse>>,
+    /// The last `ListTools` answer of each endpoint, by endpoint name.
+    listings: Mutex<HashMap<String, v1::ListToolsResponse>>,
     /// Cancelled when the gateway shuts down: long-lived streams end, calls in flight drain.
     pub(crate) shutdown: CancellationToken,
     /// Per-tool calls and durations, for `get_tool_statistics`.
@@ -33,12 +36,12 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
-    pub(crate) fn new(config: GatewayConfig, endpoints: Vec<Arc<WorkerEndpoint>>) -> AppState {
+    pub(crate) fn new(config: GatewayConfig, sources: Vec<Source>) -> AppState {
         AppState {
             sealer: SessionSealer::new(&config.session_key, config.session_lifetime),
             origin_policy: OriginPolicy::new(&config),
             hub: Hub::default(),
-            endpoints,
+            sources: Mutex::new(sources),
             catalog: RwLock::new(Arc::new(Catalog::empty())),
             listings: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
@@ -70,30 +73,50 @@ impl AppState {
         Arc::clone(&self.catalog.read().expect("catalog lock is never poisoned"))
     }
 
-    /// Probes every endpoint with `ListTools` and rebuilds the catalog if anything changed.
+    /// The current endpoints, in source order.
+    fn endpoints(&self) -> Vec<Arc<WorkerEndpoint>> {
+        self.sources
+            .lock()
+            .expect("sources lock is never poisoned")
+            .iter()
+            .flat_map(Source::endpoints)
+            .collect()
+    }
+
+    /// Resolves worker names again, probes every endpoint with `ListTools`, and rebuilds the
+    /// catalog if anything changed.
     pub(crate) async fn refresh(&self) {
-        let probes = self
-            .endpoints
+        let targets: Vec<(usize, String)> = self
+            .sources
+            .lock()
+            .expect("sources lock is never poisoned")
             .iter()
             .enumerate()
-            .map(|(endpoint_idx, endpoint)| async move {
-                let answer =
-                    tokio::time::timeout(Duration::from_secs(5), endpoint.host.list()).await;
-                (endpoint_idx, answer)
-            });
+            .filter_map(|(source_idx, source)| Some((source_idx, source.target()?.to_owned())))
+            .collect();
+        let mut moved = false;
+        for (source_idx, target) in targets {
+            if let Some(addresses) = discovery::lookup(&target).await {
+                moved |= self.sources.lock().expect("sources lock is never poisoned")[source_idx]
+                    .apply(&addresses);
+            }
+        }
+        let endpoints = self.endpoints();
+        let probes = endpoints.iter().map(|endpoint| async move {
+            tokio::time::timeout(Duration::from_secs(5), endpoint.host.list()).await
+        });
         let answers = futures_util::future::join_all(probes).await;
         let mut listings = self
             .listings
             .lock()
             .expect("listings lock is never poisoned");
-        let mut changed = false;
-        for (endpoint_idx, answer) in answers {
-            let endpoint = &self.endpoints[endpoint_idx];
+        let mut changed = moved;
+        for (endpoint, answer) in endpoints.iter().zip(answers) {
             match answer {
                 Ok(Ok(listing)) => {
                     endpoint.mark_healthy();
-                    if listings.get(&endpoint_idx) != Some(&listing) {
-                        listings.insert(endpoint_idx, listing);
+                    if listings.get(&endpoint.name) != Some(&listing) {
+                        listings.insert(endpoint.name.clone(), listing);
                         changed = true;
                     }
                 }
@@ -104,27 +127,21 @@ impl AppState {
                 Err(_elapsed) => endpoint.mark_unhealthy(),
             }
         }
+        // Endpoints that are gone take their listings with them.
+        let before = listings.len();
+        listings.retain(|name, _| endpoints.iter().any(|endpoint| endpoint.name == *name));
+        changed |= listings.len() != before;
         if !changed && !listings.is_empty() {
             return;
         }
-        let mut ordered: Vec<_> = listings
+        let ordered: Vec<_> = endpoints
             .iter()
-            .map(|(&endpoint_idx, listing)| {
-                (
-                    endpoint_idx,
-                    Arc::clone(&self.endpoints[endpoint_idx]),
-                    listing.clone(),
-                )
+            .filter_map(|endpoint| {
+                Some((Arc::clone(endpoint), listings.get(&endpoint.name)?.clone()))
             })
             .collect();
         drop(listings);
-        ordered.sort_by_key(|(endpoint_idx, _, _)| *endpoint_idx);
-        let catalog = Catalog::build(
-            ordered
-                .into_iter()
-                .map(|(_, endpoint, listing)| (endpoint, listing))
-                .collect(),
-        );
+        let catalog = Catalog::build(ordered);
         tracing::info!(
             tools = catalog.tools.len(),
             families = catalog.pools.len(),
@@ -138,7 +155,11 @@ impl AppState {
 
     /// Ready when every endpoint has answered `ListTools` once and every family has a healthy endpoint.
     pub(crate) fn is_ready(&self) -> bool {
-        self.endpoints.iter().all(|endpoint| endpoint.has_listed())
+        self.sources
+            .lock()
+            .expect("sources lock is never poisoned")
+            .iter()
+            .all(Source::has_listed)
             && self
                 .catalog()
                 .pools

@@ -147,3 +147,25 @@ async fn a_pod_started_with_the_operators_configmap_answers_mcp() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A worker name that resolves to several addresses (a headless Service) is spread over all of
+/// them, and calls survive the loss of one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_name_with_several_addresses_is_spread_over_all() {
+    let binary = octomesh_tests::process::binary();
+    let run = run(
+        "",
+        "tests/peers/dns_fanout.sh",
+        &[&binary.to_string_lossy()],
+        &[],
+    )
+    .await;
+    assert_ok("the DNS fan-out", &run);
+    for expected in [
+        "calls answered: 10",
+        "addresses connected: 127.0.0.2 127.0.0.3",
+        "calls answered with one worker gone: 10",
+    ] {
+        assert!(run.output.contains(expected), "{expected}: {}", run.output);
+    }
+}

@@ -4,6 +4,7 @@
 //! and tools are learned from `ListTools`, which also serves as the periodic health probe.
 
 pub(crate) mod connector;
+pub(crate) mod discovery;
 pub(crate) mod grpc_host;
 
 use std::sync::Arc;
