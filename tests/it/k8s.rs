@@ -53,12 +53,22 @@ async fn the_crd_and_the_examples_pass_kubernetes_and_crd_schemas() {
     }
 }
 
+/// The chart rendered with two environments through the Helm SDK (lint, schema, validation); then
+/// the McpDeployments it rendered, turned into their objects by the operator's builders: a gateway
+/// and worker pools per environment, valid for Kubernetes 1.30 to 1.33.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chart_lints_renders_and_validates_through_the_helm_sdk() {
+    let out = std::env::temp_dir().join(format!("octomesh-chart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
     let run = run(
         "PEER_K8S_PY",
         "tests/peers/helm_chart.py",
-        &["charts/octomesh-mcp", "tests/peers/helm-values-prod.yaml"],
+        &[
+            "charts/octomesh-mcp",
+            "tests/peers/helm-values-prod.yaml",
+            &out.to_string_lossy(),
+        ],
         &[],
     )
     .await;
@@ -72,6 +82,51 @@ async fn the_chart_lints_renders_and_validates_through_the_helm_sdk() {
     ] {
         assert!(run.output.contains(expected), "{expected}: {}", run.output);
     }
+    let mut objects = Vec::new();
+    for environment in ["prod-1", "prod-2"] {
+        let text = std::fs::read_to_string(out.join(format!("{environment}.yaml"))).unwrap();
+        let mut resource: octomesh_crds::McpDeployment = serde_yaml::from_str(&text).unwrap();
+        resource.metadata.uid = Some("00000000-0000-4000-8000-00000000000a".into());
+        let desired = octomesh_operator::desired(&resource).unwrap();
+        let deployments: Vec<String> = desired
+            .deployments
+            .iter()
+            .map(|deployment| deployment.metadata.name.clone().unwrap())
+            .collect();
+        let expected: &[&str] = if environment == "prod-1" {
+            &[
+                "prod-1-gateway",
+                "prod-1-ck-workers",
+                "prod-1-aggregation-workers",
+                "prod-1-platform-admin-workers",
+            ]
+        } else {
+            &["prod-2-gateway"]
+        };
+        assert_eq!(deployments, expected);
+        let file = out.join(format!("{environment}-objects.yaml"));
+        std::fs::write(&file, desired.to_yaml()).unwrap();
+        objects.push(file.to_string_lossy().into_owned());
+    }
+    let mut arguments = vec!["charts/octomesh-mcp/crds/mcpdeployment.yaml", "examples"];
+    arguments.extend(objects.iter().map(String::as_str));
+    let validated =
+        octomesh_tests::peers::run("", "tests/peers/k8s_schemas.sh", &arguments, &[]).await;
+    assert_ok("the objects of the chart's environments", &validated);
+    for object in [
+        "deployment/prod-1-aggregation-workers",
+        "service/prod-1-gateway",
+        "deployment/prod-2-gateway",
+    ] {
+        assert!(
+            validated
+                .output
+                .contains(&format!("{object} against version 1.30")),
+            "{object}: {}",
+            validated.output
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// Writes each container of the prod-2 gateway pod (sidecar topology: the gateway and a worker per

@@ -3,7 +3,10 @@
 forbids; then every rendered object against Kubernetes' schemas (kubernetes-validate --strict) and each
 McpDeployment against the CRD's schema (check-jsonschema).
 
-    helm_chart.py CHART_DIR PROD_VALUES.yaml
+    helm_chart.py CHART_DIR PROD_VALUES.yaml [OUT_DIR]
+
+With OUT_DIR, the McpDeployments rendered from the two environments are written there (one file each),
+for the operator's builders to turn into their objects.
 """
 import json
 import os
@@ -15,6 +18,7 @@ import helm_python as helm
 import yaml
 
 chart_dir, values_file = sys.argv[1], sys.argv[2]
+out_dir = sys.argv[3] if len(sys.argv) > 3 else None
 bin_dir = os.path.dirname(sys.executable)
 work = tempfile.mkdtemp()
 print("helm sdk", helm.helm_sdk_version())
@@ -57,6 +61,8 @@ for label, values in (("default", {}), ("prod", prod)):
             doc_file = os.path.join(work, f"{doc['metadata']['name']}.yaml")
             yaml.safe_dump(doc, open(doc_file, "w"))
             subprocess.run([f"{bin_dir}/check-jsonschema", "--schemafile", schema_file, doc_file], check=True)
+            if out_dir:
+                yaml.safe_dump(doc, open(os.path.join(out_dir, f"{doc['metadata']['name']}.yaml"), "w"))
         assert "prod-1: https://mcp.prod-1.example.com/mcp" in notes, notes
         assert "prod-2: https://mcp.prod-2.example.com/mcp" in notes, notes
     else:
