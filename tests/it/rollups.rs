@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use octomesh_tests::TestStack;
+use octomesh_tests::archives::{activated_archive, write_points};
 use serde_json::{Value, json};
 
 const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -25,23 +26,7 @@ async fn rollups_rows_entity_aggregation_and_persisted_queries_through_mcp() {
     let mut client = stack.tenant_client("demo");
     client.initialize().await;
 
-    let created = client
-        .call_tool(
-            "create_entity",
-            json!({"ckTypeId": "System.StreamData/RawArchive", "entityData": [
-                {"AttributePath": "TargetCkTypeId", "Value": "Demo/Sensor"},
-                {"AttributePath": "Columns", "Value": [{"Path": "LastValue", "Required": true, "Indexed": false}]},
-                {"AttributePath": "Status", "Value": "Created"},
-                {"AttributePath": "RecomputeInProgress", "Value": false}]}),
-        )
-        .await;
-    let archive = created["structuredContent"]["entity"]["rtId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    client
-        .call_tool("activate_archive", json!({"archiveRtId": archive}))
-        .await;
+    let archive = activated_archive(&client, "System.StreamData/RawArchive", &[]).await;
     // Two sensors, a point a minute for three hours: s0 reads the minute, s1 the minute + 1000.
     let sensors = ["de0000030000000000000000", "de0000030000000000000001"];
     let value = |sensor: usize, minute: i64| minute as f64 + sensor as f64 * 1000.0;
@@ -52,18 +37,7 @@ async fn rollups_rows_entity_aggregation_and_persisted_queries_through_mcp() {
             })
         })
         .collect();
-    let http = reqwest::Client::new();
-    let written: Value = http
-        .post(format!(
-            "{platform}/demo/v1/streamdata/archives/{archive}/points"
-        ))
-        .json(&json!({"points": points}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let written = write_points(&platform, &archive, points).await;
     assert_eq!(written["written"], 360);
 
     // Raw rows: filtered, sorted newest first, limited.

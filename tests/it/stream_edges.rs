@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use octomesh_tests::archives::{activated_archive, write_points};
 use octomesh_tests::{McpClient, TestStack};
 use serde_json::{Value, json};
 
@@ -12,48 +13,6 @@ fn text(result: &Value) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
-}
-
-async fn archive(client: &McpClient, ck_type: &str, extra: &[Value]) -> String {
-    let mut data = vec![
-        json!({"AttributePath": "TargetCkTypeId", "Value": "Demo/Sensor"}),
-        json!({"AttributePath": "Columns", "Value": [{"Path": "LastValue", "Required": true, "Indexed": false}]}),
-        json!({"AttributePath": "Status", "Value": "Created"}),
-        json!({"AttributePath": "RecomputeInProgress", "Value": false}),
-    ];
-    data.extend(extra.iter().cloned());
-    let created = client
-        .call_tool(
-            "create_entity",
-            json!({"ckTypeId": ck_type, "entityData": data}),
-        )
-        .await;
-    let rt_id = created["structuredContent"]["entity"]["rtId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{created}"))
-        .to_owned();
-    let activated = client
-        .call_tool("activate_archive", json!({"archiveRtId": rt_id}))
-        .await;
-    assert_eq!(
-        activated["structuredContent"]["archive"]["status"], "Activated",
-        "{activated}"
-    );
-    rt_id
-}
-
-async fn write(platform: &str, archive: &str, points: Vec<Value>) -> Value {
-    reqwest::Client::new()
-        .post(format!(
-            "{platform}/demo/v1/streamdata/archives/{archive}/points"
-        ))
-        .json(&json!({"points": points}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 async fn rows(client: &McpClient, tool: &str, arguments: Value) -> Vec<Value> {
@@ -72,7 +31,7 @@ async fn windows_bad_input_vienna_days_and_time_ranges_through_mcp() {
     let platform = stack.platform.as_ref().unwrap().url.clone();
     let mut client = stack.tenant_client("demo");
     client.initialize().await;
-    let raw = archive(&client, "System.StreamData/RawArchive", &[]).await;
+    let raw = activated_archive(&client, "System.StreamData/RawArchive", &[]).await;
     let edge = "de0000030000000000000000";
 
     // [from, to) is half open: a point at `to` is out, at `from` and 1 ms before `to` in.
@@ -86,7 +45,7 @@ async fn windows_bad_input_vienna_days_and_time_ranges_through_mcp() {
         .iter()
         .map(|ts| json!({"rtId": edge, "timestamp": ts, "values": {"LastValue": 1.0}}))
         .collect();
-    assert_eq!(write(&platform, &raw, points).await["written"], 4);
+    assert_eq!(write_points(&platform, &raw, points).await["written"], 4);
     let window = |from: &str, to: &str| {
         json!({"archiveRtId": raw, "from": from, "to": to, "sourceRtIds": [edge],
                "aggregations": [{"function": "count", "attributePath": "LastValue", "alias": "n"}]})
@@ -208,7 +167,7 @@ async fn windows_bad_input_vienna_days_and_time_ranges_through_mcp() {
     let points = (0..72)
         .map(|hour: i64| json!({"rtId": dst, "timestamp": start + hour * 3_600_000, "values": {"LastValue": 1.0}}))
         .collect();
-    write(&platform, &raw, points).await;
+    write_points(&platform, &raw, points).await;
     let daily = client
         .call_tool(
             "create_rollup_archive",
@@ -254,7 +213,7 @@ async fn windows_bad_input_vienna_days_and_time_ranges_through_mcp() {
     );
 
     // A time-range archive of quarter-hour energy windows.
-    let energy = archive(
+    let energy = activated_archive(
         &client,
         "System.StreamData/TimeRangeArchive",
         &[json!({"AttributePath": "Period", "Value": "PT15M"})],
@@ -267,7 +226,10 @@ async fn windows_bad_input_vienna_days_and_time_ranges_through_mcp() {
             json!({"rtId": edge, "from": from, "to": from + 900_000, "values": {"LastValue": 0.25}})
         })
         .collect();
-    assert_eq!(write(&platform, &energy, windows).await["written"], 96);
+    assert_eq!(
+        write_points(&platform, &energy, windows).await["written"],
+        96
+    );
     let first = rows(
         &client,
         "query_stream_data_simple",
@@ -284,7 +246,7 @@ async fn windows_bad_input_vienna_days_and_time_ranges_through_mcp() {
     )
     .await;
     assert_eq!(total[0]["kWh"], 24.0);
-    let missing = write(
+    let missing = write_points(
         &platform,
         &energy,
         vec![json!({"rtId": edge, "from": day, "values": {"LastValue": 1.0}})],
@@ -297,7 +259,7 @@ async fn windows_bad_input_vienna_days_and_time_ranges_through_mcp() {
             .contains("later `to`"),
         "{missing}"
     );
-    let backwards = write(
+    let backwards = write_points(
         &platform,
         &energy,
         vec![json!({"rtId": edge, "from": day, "to": day, "values": {"LastValue": 1.0}})],

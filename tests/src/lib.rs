@@ -4,6 +4,7 @@
 //! Scenarios live in `it/*.rs` (one test binary). Third-party clients come from
 //! `.ci/install-peers.sh`; a test that needs one fails with that instruction when it is missing.
 
+pub mod archives;
 pub mod client;
 pub mod oauth;
 pub mod peers;

@@ -10,13 +10,14 @@ use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
     IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
 };
-use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use octomesh_crds::mcpdeployment::{ServiceType, Topology};
 
-use super::pod::{container, env, grpc_probe, http_probe, pod_security, port, secret_env};
+use super::pod::{
+    container, disruption_budget, env, grpc_probe, http_probe, pod_security, port, secret_env,
+};
 use super::{Context, Desired, GATEWAY_PORT, WORKER_PORT};
 
 const COMPONENT: &str = "gateway";
@@ -190,17 +191,9 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
         });
     }
     if spec.gateway.replicas > 1 {
-        desired.disruption_budgets.push(PodDisruptionBudget {
-            metadata: context.meta(name, COMPONENT, None),
-            spec: Some(PodDisruptionBudgetSpec {
-                max_unavailable: Some(IntOrString::Int(1)),
-                selector: Some(LabelSelector {
-                    match_labels: Some(selector),
-                    match_expressions: None,
-                }),
-                ..PodDisruptionBudgetSpec::default()
-            }),
-            ..PodDisruptionBudget::default()
-        });
+        desired.disruption_budgets.push(disruption_budget(
+            context.meta(name, COMPONENT, None),
+            selector,
+        ));
     }
 }

@@ -6,6 +6,10 @@ use k8s_openapi::api::core::v1::{
     EnvVarSource, GRPCAction, HTTPGetAction, PodSecurityContext, Probe, ResourceRequirements,
     SeccompProfile, SecretKeySelector, SecurityContext,
 };
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::Context;
@@ -114,5 +118,24 @@ pub(super) fn pod_security() -> PodSecurityContext {
             localhost_profile: None,
         }),
         ..PodSecurityContext::default()
+    }
+}
+
+/// At most one pod of `selector` down at a time during voluntary disruptions.
+pub(super) fn disruption_budget(
+    metadata: ObjectMeta,
+    selector: BTreeMap<String, String>,
+) -> PodDisruptionBudget {
+    PodDisruptionBudget {
+        metadata,
+        spec: Some(PodDisruptionBudgetSpec {
+            max_unavailable: Some(IntOrString::Int(1)),
+            selector: Some(LabelSelector {
+                match_labels: Some(selector),
+                match_expressions: None,
+            }),
+            ..PodDisruptionBudgetSpec::default()
+        }),
+        ..PodDisruptionBudget::default()
     }
 }

@@ -8,11 +8,10 @@ use k8s_openapi::api::autoscaling::v2::{
     MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec};
-use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::pod::{container, env, grpc_probe, pod_security, port};
+use super::pod::{container, disruption_budget, env, grpc_probe, pod_security, port};
 use super::{Context, Desired, WORKER_PORT};
 
 const COMPONENT: &str = "worker";
@@ -111,18 +110,10 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
             .as_ref()
             .map_or(family.replicas, |scaling| scaling.min_replicas);
         if replicas > 1 {
-            desired.disruption_budgets.push(PodDisruptionBudget {
-                metadata: context.meta(name, COMPONENT, Some(family.name)),
-                spec: Some(PodDisruptionBudgetSpec {
-                    max_unavailable: Some(IntOrString::Int(1)),
-                    selector: Some(LabelSelector {
-                        match_labels: Some(selector),
-                        match_expressions: None,
-                    }),
-                    ..PodDisruptionBudgetSpec::default()
-                }),
-                ..PodDisruptionBudget::default()
-            });
+            desired.disruption_budgets.push(disruption_budget(
+                context.meta(name, COMPONENT, Some(family.name)),
+                selector,
+            ));
         }
     }
 }
