@@ -25,6 +25,9 @@ pub use jobs::{JobState, JobStatus, Jobs};
 /// Largest accepted upload (upstream allows 300 MB).
 const MAX_UPLOAD_BYTES: usize = 300 * 1024 * 1024;
 
+/// Largest batch of points (100,000 points with a few columns are ~10 MB of JSON).
+const MAX_POINTS_BYTES: usize = 64 * 1024 * 1024;
+
 /// Largest GraphQL request (a batch of entities to create fits comfortably).
 const MAX_GRAPHQL_BYTES: usize = 32 * 1024 * 1024;
 
@@ -136,7 +139,7 @@ pub fn router(platform: Arc<Platform>, identity: Option<Arc<crate::identity::Ide
         )
         .route(
             "/{tenant}/v1/streamdata/archives/{rt_id}/points",
-            post(streamdata::write_points),
+            post(streamdata::write_points).layer(DefaultBodyLimit::max(MAX_POINTS_BYTES)),
         )
         .route(
             "/{tenant}/v1/streamdata/archives/{rt_id}/downsample",
