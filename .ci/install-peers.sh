@@ -12,6 +12,7 @@
 #   inspector/    npm @modelcontextprotocol/inspector (CLI, runs on node22)
 #   py/           python venv with PyPI mcp (+ httpx2, which it brings)
 #   k8s/          python venv with PyPI kubernetes-validate, check-jsonschema and helm-python-sdk
+#   obs/          python venv with PyPI prometheus-client (the Prometheus text-format parser)
 #   everything/   (optional) npm @modelcontextprotocol/server-everything
 set -euo pipefail
 exec </dev/null
@@ -27,6 +28,7 @@ OIDC_PROVIDER_VERSION=${OIDC_PROVIDER_VERSION:-9.13.3}  # npm oidc-provider (cer
 K8S_VALIDATE_VERSION=${K8S_VALIDATE_VERSION:-1.37.0}   # PyPI kubernetes-validate (Kubernetes' own schemas, offline)
 CHECK_JSONSCHEMA_VERSION=${CHECK_JSONSCHEMA_VERSION:-0.39.0}  # PyPI check-jsonschema
 HELM_SDK_VERSION=${HELM_SDK_VERSION:-0.2.2}             # PyPI helm-python-sdk (the Helm v4 Go SDK)
+PROM_CLIENT_VERSION=${PROM_CLIENT_VERSION:-0.21.1}      # PyPI prometheus-client (its text-format parser)
 
 PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
 mkdir -p "$PEERS_DIR"
@@ -141,6 +143,17 @@ else
     "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" "helm-python-sdk==$HELM_SDK_VERSION" pyyaml
   "$PEERS_DIR/k8s/bin/python" -c 'import helm_python, yaml' 
   stamp k8s "$K8S_PIN"; log "k8s validators: done in $(( $(now) - t ))s"
+fi
+
+# --- observability peers (venv) --------------------------------------------------------------------------
+if have obs "$PROM_CLIENT_VERSION" "$PEERS_DIR/obs/bin/python"; then log "prometheus-client $PROM_CLIENT_VERSION: cached"
+else
+  t=$(now); log "prometheus-client $PROM_CLIENT_VERSION: installing"
+  rm -rf "$PEERS_DIR/obs"
+  python3 -m venv "$PEERS_DIR/obs"
+  "$PEERS_DIR/obs/bin/python" -m pip install -q "prometheus-client==$PROM_CLIENT_VERSION"
+  "$PEERS_DIR/obs/bin/python" -c 'from prometheus_client.parser import text_string_to_metric_families'
+  stamp obs "$PROM_CLIENT_VERSION"; log "observability peers: done in $(( $(now) - t ))s"
 fi
 
 # --- optional reference server ---------------------------------------------------------------------------

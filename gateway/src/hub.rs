@@ -57,6 +57,11 @@ impl Hub {
         token
     }
 
+    /// How many sessionful calls are running.
+    pub(crate) fn calls_in_flight(&self) -> usize {
+        lock(&self.inflight).len()
+    }
+
     pub(crate) fn untrack_call(&self, session: SessionUid, request_key: &str) {
         lock(&self.inflight).remove(&(session, request_key.into()));
     }

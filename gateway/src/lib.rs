@@ -16,6 +16,7 @@ mod dispatch;
 mod hub;
 mod listener;
 mod mcp;
+mod metrics;
 mod origin;
 mod resume;
 mod session;
@@ -144,6 +145,7 @@ impl Gateway {
         Router::new()
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(readyz))
+            .route("/metrics", get(metrics::serve))
             .merge(metadata)
             .merge(mcp)
             .with_state(Arc::clone(&self.state))

@@ -18,6 +18,25 @@ struct Sample {
 #[derive(Default)]
 pub(crate) struct ToolStats {
     samples: Mutex<HashMap<String, VecDeque<Sample>>>,
+    /// Counters since start, for `/metrics` (never trimmed).
+    counters: Mutex<HashMap<String, ToolCounters>>,
+}
+
+/// Upper bounds of the call-duration histogram, seconds.
+pub(crate) const DURATION_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0,
+];
+
+/// One tool's counts since start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ToolCounters {
+    pub(crate) ok: u64,
+    pub(crate) error: u64,
+    /// Calls at or under each bound of [`DURATION_BUCKETS`] (not cumulative).
+    pub(crate) buckets: [u64; DURATION_BUCKETS.len()],
+    /// Calls over the last bound.
+    pub(crate) over: u64,
+    pub(crate) seconds: f64,
 }
 
 /// One tool's figures over a time range.
@@ -49,6 +68,37 @@ impl ToolStats {
             queue.pop_front();
         }
         queue.push_back(sample);
+        drop(samples);
+        let seconds = duration.as_secs_f64();
+        let mut counters = self
+            .counters
+            .lock()
+            .expect("the stats lock is never poisoned");
+        let counter = counters.entry(tool.to_owned()).or_default();
+        if ok {
+            counter.ok += 1;
+        } else {
+            counter.error += 1;
+        }
+        counter.seconds += seconds;
+        match DURATION_BUCKETS.iter().position(|bound| seconds <= *bound) {
+            Some(bucket) => counter.buckets[bucket] += 1,
+            None => counter.over += 1,
+        }
+    }
+
+    /// Every tool's counters since start, by name.
+    pub(crate) fn counters(&self) -> Vec<(String, ToolCounters)> {
+        let counters = self
+            .counters
+            .lock()
+            .expect("the stats lock is never poisoned");
+        let mut all: Vec<(String, ToolCounters)> = counters
+            .iter()
+            .map(|(name, counter)| (name.clone(), counter.clone()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 
     /// Every tool called since `since`, most called first.

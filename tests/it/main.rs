@@ -4,6 +4,7 @@ mod auth;
 mod ck;
 mod edges;
 mod k8s;
+mod metrics;
 mod peers;
 mod platform_rest;
 mod replicas;
