@@ -30,11 +30,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use octomesh_platform::demo::demo_rt_id;
-use octomesh_platform::series::query::{Accumulator, Function};
+use octomesh_platform::series::query::{Accumulator, Bucket, Function};
 use octomesh_platform::series::store::MAX_BATCH;
 use octomesh_platform::series::{Point, SeriesStore};
 use octomesh_platform::store::format_rfc3339_ms;
-use octomesh_tests::TestStack;
+use octomesh_tests::{McpClient, TestStack};
 use serde_json::{Value, json};
 
 const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -261,35 +261,14 @@ fn main() {
                 )
                 .expect("downsampled")
         };
-        // Warm the connection pools and the page caches once.
-        client
-            .call_tool(
-                "query_stream_data_downsampling",
-                downsample_arguments(&layout.series[0]),
-            )
-            .await;
-        floor_downsample(&layout.series[0]);
-        let mut e2e_downsample = Vec::with_capacity(DOWNSAMPLE_RUNS);
-        let mut floor_downsample_times = Vec::with_capacity(DOWNSAMPLE_RUNS);
-        for run in 0..DOWNSAMPLE_RUNS {
-            let series = &layout.series[downsampled(run)];
-            let started = Instant::now();
-            let result = client
-                .call_tool("query_stream_data_downsampling", downsample_arguments(series))
-                .await;
-            e2e_downsample.push(started.elapsed());
-            let started = Instant::now();
-            let buckets = floor_downsample(series);
-            floor_downsample_times.push(started.elapsed());
-            assert_eq!(result["isError"], false, "{result}");
-            let rows = result["structuredContent"]["rows"]
-                .as_array()
-                .unwrap_or_else(|| panic!("rows: {result}"));
-            assert_eq!(rows.len(), BUCKETS);
-            for (row, bucket) in rows.iter().zip(&buckets) {
-                assert!(close(row["avg_LastValue"].as_f64(), bucket.value), "{row} vs {bucket:?}");
-            }
-        }
+        let (mut e2e_downsample, mut floor_downsample_times) = time_against_floor(
+            &client,
+            "query_stream_data_downsampling",
+            &downsample_arguments,
+            &|run| layout.series[downsampled(run)].as_str(),
+            &floor_downsample,
+        )
+        .await;
 
         // 3. A grouped average over every series for one day.
         let grouping_arguments = json!({"archiveRtId": archive, "groupByAttributePaths": ["rtId"],
@@ -358,30 +337,14 @@ fn main() {
             .to_owned();
         let replay_arguments =
             |series: &str| json!({"queryRtId": query_id, "sourceRtIdsOverride": [series]});
-        client
-            .call_tool("execute_stream_data_query", replay_arguments(&layout.series[0]))
-            .await;
-        let mut e2e_replay = Vec::with_capacity(DOWNSAMPLE_RUNS);
-        let mut floor_replay = Vec::with_capacity(DOWNSAMPLE_RUNS);
-        for run in 0..DOWNSAMPLE_RUNS {
-            let series = &layout.series[downsampled(run)];
-            let started = Instant::now();
-            let result = client
-                .call_tool("execute_stream_data_query", replay_arguments(series))
-                .await;
-            e2e_replay.push(started.elapsed());
-            let started = Instant::now();
-            let buckets = floor_downsample(series);
-            floor_replay.push(started.elapsed());
-            assert_eq!(result["isError"], false, "{result}");
-            let rows = result["structuredContent"]["rows"]
-                .as_array()
-                .unwrap_or_else(|| panic!("rows: {result}"));
-            assert_eq!(rows.len(), BUCKETS);
-            for (row, bucket) in rows.iter().zip(&buckets) {
-                assert!(close(row["avg_LastValue"].as_f64(), bucket.value), "{row} vs {bucket:?}");
-            }
-        }
+        let (mut e2e_replay, mut floor_replay) = time_against_floor(
+            &client,
+            "execute_stream_data_query",
+            &replay_arguments,
+            &|run| layout.series[downsampled(run)].as_str(),
+            &floor_downsample,
+        )
+        .await;
 
         let e2e_rate = total as f64 / e2e_ingest.as_secs_f64();
         let floor_rate = total as f64 / floor_ingest.as_secs_f64();
@@ -450,6 +413,43 @@ fn main() {
     });
     drop(floor);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `DOWNSAMPLE_RUNS` calls of `tool` (one series each, after one to warm the pools and caches),
+/// each beside the floor's downsampling of the same series; every answer is checked against the
+/// floor's buckets. Returns the end-to-end and the floor durations.
+async fn time_against_floor<'a>(
+    client: &McpClient,
+    tool: &str,
+    arguments: &dyn Fn(&str) -> Value,
+    series: &dyn Fn(usize) -> &'a str,
+    floor: &dyn Fn(&str) -> Vec<Bucket>,
+) -> (Vec<Duration>, Vec<Duration>) {
+    client.call_tool(tool, arguments(series(0))).await;
+    floor(series(0));
+    let mut e2e = Vec::with_capacity(DOWNSAMPLE_RUNS);
+    let mut floor_times = Vec::with_capacity(DOWNSAMPLE_RUNS);
+    for run in 0..DOWNSAMPLE_RUNS {
+        let one = series(run);
+        let started = Instant::now();
+        let result = client.call_tool(tool, arguments(one)).await;
+        e2e.push(started.elapsed());
+        let started = Instant::now();
+        let buckets = floor(one);
+        floor_times.push(started.elapsed());
+        assert_eq!(result["isError"], false, "{result}");
+        let rows = result["structuredContent"]["rows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("rows: {result}"));
+        assert_eq!(rows.len(), BUCKETS);
+        for (row, bucket) in rows.iter().zip(&buckets) {
+            assert!(
+                close(row["avg_LastValue"].as_f64(), bucket.value),
+                "{row} vs {bucket:?}"
+            );
+        }
+    }
+    (e2e, floor_times)
 }
 
 /// The same answer, up to the order of a floating-point sum.
