@@ -12,7 +12,8 @@
 #   inspector/    npm @modelcontextprotocol/inspector (CLI, runs on node22)
 #   py/           python venv with PyPI mcp (+ httpx2, which it brings)
 #   k8s/          python venv with PyPI kubernetes-validate, check-jsonschema and helm-python-sdk
-#   obs/          python venv with PyPI prometheus-client (the Prometheus text-format parser)
+#   obs/          python venv with PyPI prometheus-client (the Prometheus text-format parser), grpcio +
+#                 opentelemetry-proto (for the OTLP trace sink) and rotel (an OTLP collector)
 #   everything/   (optional) npm @modelcontextprotocol/server-everything
 set -euo pipefail
 exec </dev/null
@@ -29,6 +30,9 @@ K8S_VALIDATE_VERSION=${K8S_VALIDATE_VERSION:-1.37.0}   # PyPI kubernetes-validat
 CHECK_JSONSCHEMA_VERSION=${CHECK_JSONSCHEMA_VERSION:-0.39.0}  # PyPI check-jsonschema
 HELM_SDK_VERSION=${HELM_SDK_VERSION:-0.2.2}             # PyPI helm-python-sdk (the Helm v4 Go SDK)
 PROM_CLIENT_VERSION=${PROM_CLIENT_VERSION:-0.21.1}      # PyPI prometheus-client (its text-format parser)
+GRPCIO_VERSION=${GRPCIO_VERSION:-1.85.1}                # PyPI grpcio (shared/testing/otlp_sink.py's server)
+OTEL_PROTO_VERSION=${OTEL_PROTO_VERSION:-1.45.2}        # PyPI opentelemetry-proto (the OTLP messages)
+ROTEL_VERSION=${ROTEL_VERSION:-0.0.1a15}                # PyPI rotel (a third-party OTLP collector)
 
 PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
 mkdir -p "$PEERS_DIR"
@@ -146,14 +150,16 @@ else
 fi
 
 # --- observability peers (venv) --------------------------------------------------------------------------
-if have obs "$PROM_CLIENT_VERSION" "$PEERS_DIR/obs/bin/python"; then log "prometheus-client $PROM_CLIENT_VERSION: cached"
+OBS_PIN="$PROM_CLIENT_VERSION-$GRPCIO_VERSION-$OTEL_PROTO_VERSION-$ROTEL_VERSION"
+if have obs "$OBS_PIN" "$PEERS_DIR/obs/bin/python" "$PEERS_DIR/obs/lib/python3.11/site-packages/rotel/rotel-agent"; then log "observability peers $OBS_PIN: cached"
 else
-  t=$(now); log "prometheus-client $PROM_CLIENT_VERSION: installing"
+  t=$(now); log "observability peers $OBS_PIN: installing"
   rm -rf "$PEERS_DIR/obs"
   python3 -m venv "$PEERS_DIR/obs"
-  "$PEERS_DIR/obs/bin/python" -m pip install -q "prometheus-client==$PROM_CLIENT_VERSION"
-  "$PEERS_DIR/obs/bin/python" -c 'from prometheus_client.parser import text_string_to_metric_families'
-  stamp obs "$PROM_CLIENT_VERSION"; log "observability peers: done in $(( $(now) - t ))s"
+  "$PEERS_DIR/obs/bin/python" -m pip install -q "prometheus-client==$PROM_CLIENT_VERSION" \
+    "grpcio==$GRPCIO_VERSION" "opentelemetry-proto==$OTEL_PROTO_VERSION" "rotel==$ROTEL_VERSION"
+  "$PEERS_DIR/obs/bin/python" -c 'from prometheus_client.parser import text_string_to_metric_families; import grpc; from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc'
+  stamp obs "$OBS_PIN"; log "observability peers: done in $(( $(now) - t ))s"
 fi
 
 # --- optional reference server ---------------------------------------------------------------------------

@@ -13,6 +13,10 @@ pub struct Cli {
     /// Log format on stderr: human-readable text, or JSON lines (for Kubernetes).
     #[arg(long, global = true, env = "OCTOMESH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Put tool arguments and results (their first 4 KiB) on trace spans. Off by default: they
+    /// may hold business data.
+    #[arg(long, global = true, env = "OCTOMESH_TRACE_PAYLOADS")]
+    pub trace_payloads: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -27,6 +31,31 @@ pub enum WorkerTransport {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+impl From<LogFormat> for octomesh_telemetry::LogFormat {
+    fn from(format: LogFormat) -> octomesh_telemetry::LogFormat {
+        match format {
+            LogFormat::Text => octomesh_telemetry::LogFormat::Text,
+            LogFormat::Json => octomesh_telemetry::LogFormat::Json,
+        }
+    }
+}
+
+impl Cli {
+    /// The OTLP `service.name` of this process's role (unless `OTEL_SERVICE_NAME` overrides it).
+    pub fn service_name(&self) -> String {
+        match &self.command {
+            // With child processes, this one is the gateway.
+            Command::Up(args) if args.processes => "octomesh-mcp-gateway".to_owned(),
+            Command::Up(_) => "octomesh-mcp".to_owned(),
+            Command::Gateway(_) => "octomesh-mcp-gateway".to_owned(),
+            Command::Worker(args) => format!("octomesh-mcp-worker-{}", args.family),
+            Command::Platform(_) => "octomesh-platform".to_owned(),
+            Command::Operator(_) => "octomesh-mcp-operator".to_owned(),
+            Command::Crdgen(_) => "octomesh-mcp-crdgen".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,8 +197,12 @@ pub struct UpArgs {
     pub fixtures: bool,
     /// Serve workers inside the gateway process with no gRPC hop (for comparison; the default
     /// runs each family as a real gRPC worker).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "processes")]
     pub in_process: bool,
+    /// Run the platform and each worker family as separate child processes (the process layout
+    /// of a cluster, each with its own `service.name` in traces); they stop with `up`.
+    #[arg(long, env = "OCTOMESH_UP_PROCESSES")]
+    pub processes: bool,
     /// How the gateway reaches its workers: a private Unix socket (only this user can connect), or
     /// a loopback TCP port.
     #[arg(long, env = "OCTOMESH_WORKER_TRANSPORT", value_enum, default_value_t = WorkerTransport::Unix)]

@@ -2,11 +2,11 @@
 //!
 //! This crate only parses configuration and wires crates together; it holds no MCP or tool logic.
 
+pub mod children;
 pub mod cli;
 pub mod families;
 pub mod platform;
 pub mod stack;
-pub mod telemetry;
 
 mod signal;
 

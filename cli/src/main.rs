@@ -1,4 +1,4 @@
-//! `octomesh-mcp`: parse the command line, start telemetry, run the chosen role.
+//! `octomesh-mcp`: parse the command line, start telemetry, run the chosen role, flush spans.
 
 use clap::Parser;
 
@@ -8,9 +8,16 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> anyhow::Result<()> {
     let cli = octomesh_mcp::Cli::parse();
-    octomesh_mcp::telemetry::init(cli.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(octomesh_mcp::run(cli))
+    // The OTLP gRPC exporter lives on this runtime; it must outlive the final flush.
+    let telemetry = {
+        let _inside = runtime.enter();
+        octomesh_telemetry::init(&cli.service_name(), cli.log_format.into())
+    };
+    octomesh_telemetry::record_payloads(cli.trace_payloads);
+    let outcome = runtime.block_on(octomesh_mcp::run(cli));
+    telemetry.shutdown();
+    outcome
 }

@@ -55,9 +55,13 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         .data_dir
         .clone()
         .unwrap_or_else(crate::platform::default_data_dir);
-    let embedded = match &args.asset_url {
-        Some(_) => None,
-        None => Some(
+    let children = match args.processes {
+        true => Some(crate::children::Children::start(&args, &families, &data_dir).await?),
+        false => None,
+    };
+    let embedded = match (&args.asset_url, &children) {
+        (Some(_), _) | (None, Some(_)) => None,
+        (None, None) => Some(
             crate::platform::EmbeddedPlatform::start(
                 &data_dir,
                 args.platform_listen,
@@ -68,10 +72,13 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             .await?,
         ),
     };
-    let asset_url = args
-        .asset_url
-        .clone()
-        .or_else(|| embedded.as_ref().map(|platform| platform.url.clone()));
+    let asset_url = match &children {
+        Some(children) => children.asset_url.clone(),
+        None => args
+            .asset_url
+            .clone()
+            .or_else(|| embedded.as_ref().map(|platform| platform.url.clone())),
+    };
     let mut gateway = gateway_config(args.listen, &args.gateway)?;
     if args.no_auth {
         anyhow::ensure!(
@@ -81,19 +88,29 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         );
         eprintln!("WARNING: --no-auth: every call is accepted without sign-in (loopback only).");
     } else {
-        let authority = args
-            .auth_authority
-            .clone()
-            .or_else(|| embedded.as_ref().map(|platform| platform.url.clone()));
+        let platform_url = match &children {
+            Some(_) if args.asset_url.is_none() => asset_url.clone(),
+            _ => embedded.as_ref().map(|platform| platform.url.clone()),
+        };
+        let authority = args.auth_authority.clone().or(platform_url);
         gateway.auth = auth_config(authority.as_deref(), &args.gateway);
+    }
+    if let Some(children) = &children {
+        gateway.worker_urls = children.worker_urls.clone();
     }
     let stack = Stack::start(StackOptions {
         listen: args.listen,
-        families: families.clone(),
+        // With child processes the gateway only connects to them.
+        families: match children {
+            Some(_) => Vec::new(),
+            None => families.clone(),
+        },
         in_process: args.in_process,
         worker_transport: args.worker_transport,
         gateway,
-        backends: BackendOptions { asset_url },
+        backends: BackendOptions {
+            asset_url: asset_url.clone(),
+        },
     })
     .await?;
     let url = format!("http://{}/mcp", stack.address);
@@ -116,8 +133,11 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         }
         None => println!(
             "  asset repository: {}",
-            args.asset_url.as_deref().unwrap_or_default()
+            asset_url.as_deref().unwrap_or_default()
         ),
+    }
+    if children.is_some() {
+        println!("  processes: platform and one worker per family, stopped with this one");
     }
     println!("  register it with Claude Code:  claude mcp add --transport http octomesh {url}");
     println!(
@@ -131,6 +151,11 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         .await?;
     if let Some(platform) = embedded {
         platform.stop().await?;
+    }
+    if let Some(children) = children {
+        children
+            .stop(Duration::from_secs(args.gateway.drain_secs))
+            .await;
     }
     Ok(())
 }
@@ -306,7 +331,7 @@ impl Stack {
 }
 
 /// A fresh directory only this user may enter, for the workers' sockets.
-fn private_socket_dir() -> anyhow::Result<PathBuf> {
+pub(crate) fn private_socket_dir() -> anyhow::Result<PathBuf> {
     use std::os::unix::fs::DirBuilderExt;
     let mut random = [0u8; 6];
     std::fs::File::open("/dev/urandom")

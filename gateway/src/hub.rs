@@ -41,6 +41,9 @@ pub(crate) struct Hub {
     next_server_request: AtomicU64,
     /// Resumable call streams, by session and stream token.
     buffers: Mutex<HashMap<(SessionUid, String), Arc<CallBuffer>>>,
+    /// Sessions this replica opened and ended (a session may be ended by another replica).
+    sessions_started: AtomicU64,
+    sessions_ended: AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -127,8 +130,22 @@ impl Hub {
             .map(|(level, _)| *level)
     }
 
+    /// Counts a session this replica opened.
+    pub(crate) fn session_started(&self) {
+        self.sessions_started.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sessions opened and ended on this replica since it started.
+    pub(crate) fn session_counts(&self) -> (u64, u64) {
+        (
+            self.sessions_started.load(Ordering::Relaxed),
+            self.sessions_ended.load(Ordering::Relaxed),
+        )
+    }
+
     /// Ends a session: later requests with its id get 404.
     pub(crate) fn terminate(&self, session: SessionUid, lifetime: Duration) {
+        self.sessions_ended.fetch_add(1, Ordering::Relaxed);
         let now = Instant::now();
         let mut terminated = lock(&self.terminated);
         terminated.retain(|_, at| now.duration_since(*at) < lifetime);

@@ -84,6 +84,17 @@ pub(crate) fn render(state: &AppState) -> String {
         "octomesh_mcp_open_streams {}",
         state.hub.open_streams()
     );
+    let (started, ended) = state.hub.session_counts();
+    out.push_str("# HELP octomesh_mcp_sessions_total MCP sessions this replica opened (initialize, GET /sse) and ended (DELETE). Sessions are sealed ids valid on every replica, so open sessions are not counted.\n");
+    out.push_str("# TYPE octomesh_mcp_sessions_total counter\n");
+    let _ = writeln!(
+        out,
+        "octomesh_mcp_sessions_total{{event=\"started\"}} {started}"
+    );
+    let _ = writeln!(
+        out,
+        "octomesh_mcp_sessions_total{{event=\"ended\"}} {ended}"
+    );
     out.push_str("# HELP octomesh_mcp_worker_endpoints Worker endpoints per family, and how many are healthy.\n");
     out.push_str("# TYPE octomesh_mcp_worker_endpoints gauge\n");
     for pool in catalog

@@ -87,4 +87,10 @@ pub trait ToolHost: Send + Sync + 'static {
         context: CallContext,
         request: v1::GetPromptRequest,
     ) -> BoxFuture<'_, Result<v1::GetPromptResponse, HostError>>;
+
+    /// The host's own metrics in the Prometheus text format, when it keeps any (a worker serves
+    /// them at `/metrics`).
+    fn metrics_text(&self) -> Option<String> {
+        None
+    }
 }

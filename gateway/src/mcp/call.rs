@@ -63,6 +63,9 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
             .await
             .unwrap_or_else(|| error_result("unknown built-in tool"));
         let ok = result["isError"] != json!(true);
+        if !ok {
+            crate::mcp::trace::record_tool_error();
+        }
         env.state.stats.record(&name, started.elapsed(), ok);
         return Reply::Json(jsonrpc::result(&id, result));
     }
@@ -71,18 +74,22 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
         .and_then(|meta| meta.get("progressToken"))
         .filter(|token| token.is_string() || token.is_number())
         .cloned();
-    let mut context = env.call_context(&id, meta.as_ref());
+    let mut context = env.call_context(&id);
     let call_tenant = arguments
         .get("tenantId")
         .and_then(Value::as_str)
         .filter(|tenant| !tenant.is_empty())
         .or(env.tenant.as_deref());
+    if let Some(tenant) = call_tenant {
+        crate::mcp::trace::record_tenant(tenant);
+    }
     let session_uid = env.session.as_ref().map(|session| session.session_uid);
     match crate::auth::resolve::call_token(&env.state, &env.caller, session_uid, call_tenant).await
     {
         Ok(token) => context.access_token = token,
         Err(message) => {
             env.state.stats.record(&name, started.elapsed(), false);
+            crate::mcp::trace::record_tool_error();
             return Reply::Json(jsonrpc::result(&id, error_result(&message)));
         }
     }
@@ -150,12 +157,14 @@ fn relay(
                 biased;
                 _ = cancelled.cancelled() => {
                     // The client cancelled: the worker's call is dropped with `events`.
+                    crate::mcp::trace::record_error(code::REQUEST_CANCELLED);
                     yield Frame::Final(jsonrpc::error(Some(&id), code::REQUEST_CANCELLED, "Request cancelled by the client.", None));
                     return;
                 }
                 event = events.next() => event,
             };
             let Some(event) = event else {
+                crate::mcp::trace::record_tool_error();
                 yield Frame::Final(jsonrpc::result(&id, error_result("The call ended without a result.")));
                 return;
             };
@@ -205,14 +214,23 @@ fn relay(
                 }
                 CallEvent::Result(result) => {
                     state.stats.record(&finished.name, finished.started.elapsed(), !result.is_error);
+                    if result.is_error {
+                        crate::mcp::trace::record_tool_error();
+                    }
                     yield Frame::Final(jsonrpc::result(&id, tool_result(&result)));
                     return;
                 }
                 CallEvent::Failure { code: error_code, message } => {
                     state.stats.record(&finished.name, finished.started.elapsed(), false);
                     let message = match tool_failure(error_code, &message) {
-                        McpFailure::ToolResult(result) => jsonrpc::result(&id, result),
-                        McpFailure::Protocol { code, message } => jsonrpc::error(Some(&id), code, &message, None),
+                        McpFailure::ToolResult(result) => {
+                            crate::mcp::trace::record_tool_error();
+                            jsonrpc::result(&id, result)
+                        }
+                        McpFailure::Protocol { code, message } => {
+                            crate::mcp::trace::record_error(code);
+                            jsonrpc::error(Some(&id), code, &message, None)
+                        }
                     };
                     yield Frame::Final(message);
                     return;

@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
 use octomesh_proto::v1;
 use octomesh_proto::{CallContext, HostError};
+use octomesh_telemetry::InSpan;
 use serde_json::{Map, Value, json};
+use tracing::Instrument as _;
 
 use crate::mcp::call;
 use crate::mcp::error::lookup_failure;
@@ -33,6 +36,8 @@ pub(crate) struct Env {
     pub(crate) caller: crate::auth::Caller,
     /// 2026-07-28: the request's `_meta` log level; no log messages without it.
     pub(crate) request_log_level: Option<LogLevel>,
+    /// The HTTP request's W3C trace context, if the caller sent one.
+    pub(crate) trace_parent: Option<octomesh_telemetry::TraceParent>,
 }
 
 impl Env {
@@ -52,24 +57,16 @@ impl Env {
         }
     }
 
-    pub(crate) fn call_context(
-        &self,
-        request_id: &RequestId,
-        meta: Option<&Map<String, Value>>,
-    ) -> CallContext {
-        let meta_text = |key: &str| {
-            meta.and_then(|meta| meta.get(key))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
+    pub(crate) fn call_context(&self, request_id: &RequestId) -> CallContext {
         CallContext {
             tenant: self.tenant.clone(),
             principal: self.caller.principal.clone(),
             access_token: self.caller.token.clone(),
             timeout: Some(self.state.config.call_timeout),
             request_id: Some(request_id.key().to_owned()),
-            traceparent: meta_text("traceparent"),
-            tracestate: meta_text("tracestate"),
+            // The trace context is the gRPC client span's, set where the call leaves.
+            traceparent: None,
+            tracestate: None,
         }
     }
 }
@@ -83,16 +80,28 @@ pub(crate) enum Reply {
 }
 
 pub(crate) fn error_reply(id: &RequestId, code: i64, message: &str) -> Reply {
+    crate::mcp::trace::record_error(code);
     Reply::Json(jsonrpc::error(Some(id), code, message, None))
 }
 
-/// Answers one request.
+/// Answers one request, inside its server span (which lasts as long as a streamed reply).
 pub(crate) async fn handle_request(
     env: Env,
     id: RequestId,
     method: &str,
     params: Map<String, Value>,
 ) -> Reply {
+    let span = crate::mcp::trace::request_span(&env, &id, method, &params);
+    match answer(env, id, method, params)
+        .instrument(span.clone())
+        .await
+    {
+        Reply::Json(message) => Reply::Json(message),
+        Reply::Stream(frames) => Reply::Stream(InSpan::new(frames, span).boxed()),
+    }
+}
+
+async fn answer(env: Env, id: RequestId, method: &str, params: Map<String, Value>) -> Reply {
     match method {
         "ping" => Reply::Json(jsonrpc::result(&id, json!({}))),
         "initialize" => {
@@ -334,7 +343,7 @@ async fn resources_read(env: &Env, id: &RequestId, params: &Map<String, Value>) 
             "No worker serves this resource right now.",
         );
     };
-    let context = env.call_context(id, None);
+    let context = env.call_context(id);
     let request = v1::ReadResourceRequest {
         uri: uri.to_owned(),
     };
@@ -389,7 +398,7 @@ async fn prompts_get(env: &Env, id: &RequestId, params: &Map<String, Value>) -> 
     };
     match endpoint
         .host
-        .get_prompt(env.call_context(id, None), request)
+        .get_prompt(env.call_context(id), request)
         .await
     {
         Ok(response) => {

@@ -44,6 +44,7 @@ pub(crate) async fn open_tenant(
 
 fn open(state: Arc<AppState>, tenant: Option<String>) -> Response {
     let (session_id, session) = state.sealer.mint(ProtocolVersion::V2024_11_05);
+    state.hub.session_started();
     let (sender, receiver) = mpsc::channel::<String>(STREAM_BUFFER);
     state.hub.attach_stream(session.session_uid, sender.clone());
     let endpoint = match &tenant {
@@ -125,7 +126,7 @@ async fn post(
     tenant: Option<String>,
     caller: Caller,
     query: SessionQuery,
-    _headers: HeaderMap,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let session = match state.sealer.open(&query.session_id) {
@@ -158,6 +159,7 @@ async fn post(
         tenant,
         caller,
         request_log_level: None,
+        trace_parent: octomesh_telemetry::TraceParent::from_headers(&headers),
     };
     match message {
         Incoming::Request { id, method, params } => {

@@ -12,4 +12,5 @@ pub(crate) mod sse;
 pub(crate) mod stateless;
 pub(crate) mod streamable_http;
 pub(crate) mod tool_json;
+pub(crate) mod trace;
 pub(crate) mod version;

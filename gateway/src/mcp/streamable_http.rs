@@ -152,7 +152,16 @@ async fn post(
     if let Incoming::Request { id, method, params } = &message
         && method == "initialize"
     {
-        return initialize(&state, tenant, caller, id.clone(), params.clone(), &accept).await;
+        return initialize(
+            &state,
+            tenant,
+            caller,
+            id.clone(),
+            params.clone(),
+            &accept,
+            &headers,
+        )
+        .await;
     }
     match header_version.map(ProtocolVersion::parse) {
         Some(Some(version)) if version.is_stateless() => {
@@ -202,6 +211,7 @@ async fn post(
         tenant,
         caller: caller.clone(),
         request_log_level: None,
+        trace_parent: octomesh_telemetry::TraceParent::from_headers(&headers),
     };
     match message {
         Incoming::Request { id, method, params } => {
@@ -276,6 +286,7 @@ async fn initialize(
     id: RequestId,
     params: Map<String, Value>,
     accept: &Accepts,
+    headers: &HeaderMap,
 ) -> Response {
     if !params.get("protocolVersion").is_some_and(Value::is_string) {
         return rpc_error(
@@ -291,6 +302,7 @@ async fn initialize(
         .unwrap_or_default();
     let version = handler::negotiate(requested);
     let (session_id, session) = state.sealer.mint(version);
+    state.hub.session_started();
     let env = Env {
         state: Arc::clone(state),
         session: Some(session),
@@ -298,6 +310,7 @@ async fn initialize(
         tenant,
         caller: caller.clone(),
         request_log_level: None,
+        trace_parent: octomesh_telemetry::TraceParent::from_headers(headers),
     };
     let reply = handler::handle_request(env, id, "initialize", params).await;
     reply_response(state, reply, accept, None, &[(SESSION_HEADER, session_id)]).await
@@ -350,6 +363,7 @@ async fn post_stateless(
         tenant,
         caller,
         request_log_level: accepted.log_level,
+        trace_parent: octomesh_telemetry::TraceParent::from_headers(&headers),
     };
     let unknown = !matches!(
         method.as_str(),

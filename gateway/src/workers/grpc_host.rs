@@ -16,6 +16,7 @@ use octomesh_proto::v1;
 use octomesh_proto::v1::tool_worker_client::ToolWorkerClient;
 use octomesh_proto::{BoxCallStream, CallContext, HostError, ToolHost, meta};
 use tonic::metadata::{MetadataMap, MetadataValue};
+use tracing::Instrument as _;
 
 /// HTTP/2 (prior knowledge) to workers. hyper's client multiplexes calls on one connection per
 /// worker and reconnects after failures; unlike tonic's `Channel` it puts no queue and task
@@ -136,19 +137,32 @@ impl ToolHost for GrpcHost {
         context: CallContext,
         request: v1::CallToolRequest,
     ) -> BoxFuture<'_, Result<BoxCallStream, HostError>> {
+        let span = client_span("CallTool", &self.url);
+        let mut context = context;
+        if let Some(parent) = octomesh_telemetry::trace_parent(&span) {
+            context.traceparent = Some(parent.traceparent);
+            context.tracestate = parent.tracestate;
+        }
         let request = with_context(request, &context);
         let mut client = self.client();
         let url = self.url.clone();
+        let opening = span.clone();
+        let entered = span.clone();
         async move {
-            let response = client
-                .call_tool(request)
-                .await
-                .map_err(|status| opening_error(&url, status))?;
-            let events = response
-                .into_inner()
-                .map(move |event| event.map_err(|status| broken_error(&url, status)));
+            let response = client.call_tool(request).await.map_err(|status| {
+                record_status(&opening, status.code());
+                opening_error(&url, status)
+            })?;
+            opening.record("rpc.grpc.status_code", 0);
+            let events = response.into_inner().map(move |event| {
+                event.map_err(|status| {
+                    record_status(&span, status.code());
+                    broken_error(&url, status)
+                })
+            });
             Ok(events.boxed())
         }
+        .instrument(entered)
         .boxed()
     }
 
@@ -192,6 +206,31 @@ impl ToolHost for GrpcHost {
         }
         .boxed()
     }
+}
+
+/// The client span of one gRPC call to a worker; the call's trace context travels in its metadata.
+fn client_span(method: &'static str, url: &str) -> tracing::Span {
+    tracing::info_span!(
+        "grpc.client",
+        otel.name = %format_args!("{SERVICE}/{method}"),
+        otel.kind = "client",
+        otel.status_code = tracing::field::Empty,
+        rpc.system = "grpc",
+        rpc.service = SERVICE,
+        rpc.method = method,
+        rpc.grpc.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty,
+        server.address = url,
+    )
+}
+
+/// The worker service's full name, as in the span names of gRPC semantic conventions.
+const SERVICE: &str = "octomesh.mcp.worker.v1.ToolWorker";
+
+fn record_status(span: &tracing::Span, code: tonic::Code) {
+    span.record("rpc.grpc.status_code", code as i32);
+    span.record("error.type", tracing::field::debug(code));
+    span.record("otel.status_code", "error");
 }
 
 fn broken_error(url: &str, status: tonic::Status) -> HostError {

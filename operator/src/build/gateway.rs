@@ -16,7 +16,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use octomesh_crds::mcpdeployment::{ServiceType, Topology};
 
 use super::pod::{
-    container, disruption_budget, env, grpc_probe, http_probe, pod_security, port, secret_env,
+    container, disruption_budget, env, grpc_probe, http_probe, pod_security, port,
+    scrape_annotations, secret_env,
 };
 use super::{Context, Desired, GATEWAY_PORT, WORKER_PORT};
 
@@ -71,7 +72,10 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
                 vec![
                     env("OCTOMESH_FAMILY", family.name.as_str()),
                     env("OCTOMESH_WORKER_LISTEN", format!("127.0.0.1:{listen}")),
-                    env("OTEL_SERVICE_NAME", "octomesh-mcp-worker"),
+                    env(
+                        "OTEL_SERVICE_NAME",
+                        format!("octomesh-mcp-worker-{}", family.name.as_str()),
+                    ),
                 ],
                 family.resources.clone(),
             );
@@ -117,6 +121,7 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(context.labels(COMPONENT, None)),
+                    annotations: Some(scrape_annotations(GATEWAY_PORT)),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(PodSpec {

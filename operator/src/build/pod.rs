@@ -139,3 +139,14 @@ pub(super) fn disruption_budget(
         ..PodDisruptionBudget::default()
     }
 }
+
+/// The `prometheus.io/*` annotations that let a Prometheus with the common pod scrape
+/// configuration find a pod's `/metrics` (served on the gateway's HTTP port, and over HTTP/1.1 on
+/// a worker's gRPC port).
+pub(crate) fn scrape_annotations(port: i32) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("prometheus.io/scrape".to_owned(), "true".to_owned()),
+        ("prometheus.io/port".to_owned(), port.to_string()),
+        ("prometheus.io/path".to_owned(), "/metrics".to_owned()),
+    ])
+}

@@ -11,7 +11,9 @@ use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, Service, ServicePort,
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::pod::{container, disruption_budget, env, grpc_probe, pod_security, port};
+use super::pod::{
+    container, disruption_budget, env, grpc_probe, pod_security, port, scrape_annotations,
+};
 use super::{Context, Desired, WORKER_PORT};
 
 const COMPONENT: &str = "worker";
@@ -27,7 +29,10 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
             vec![
                 env("OCTOMESH_FAMILY", family.name.as_str()),
                 env("OCTOMESH_WORKER_LISTEN", format!("0.0.0.0:{WORKER_PORT}")),
-                env("OTEL_SERVICE_NAME", "octomesh-mcp-worker"),
+                env(
+                    "OTEL_SERVICE_NAME",
+                    format!("octomesh-mcp-worker-{}", family.name.as_str()),
+                ),
             ],
             family.resources.clone(),
         );
@@ -46,6 +51,7 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
                 template: PodTemplateSpec {
                     metadata: Some(ObjectMeta {
                         labels: Some(context.labels(COMPONENT, Some(family.name))),
+                        annotations: Some(scrape_annotations(WORKER_PORT)),
                         ..ObjectMeta::default()
                     }),
                     spec: Some(PodSpec {

@@ -10,6 +10,7 @@ mod points;
 mod rollups;
 mod streamdata;
 mod tenants;
+mod trace;
 
 use std::sync::Arc;
 
@@ -51,7 +52,9 @@ pub async fn serve(
         Arc::clone(&platform),
         ROLLUP_PASS,
     ));
-    let app = router(platform, guard).merge(crate::identity::router(identity));
+    let app = router(platform, guard)
+        .merge(crate::identity::router(identity))
+        .layer(axum::middleware::from_fn(trace::server_span));
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

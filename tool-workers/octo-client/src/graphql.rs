@@ -39,7 +39,7 @@ pub(crate) async fn execute<T: DeserializeOwned>(
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let response = request.send().await.map_err(|error| {
+    let response = crate::traced::send(request).await.map_err(|error| {
         ClientError::Unavailable(format!(
             "the asset repository is unreachable ({}): is the platform running?",
             without_url(&error)

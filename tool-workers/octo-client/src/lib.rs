@@ -12,6 +12,7 @@ mod error;
 mod graphql;
 mod rest;
 pub mod stream_data;
+mod traced;
 pub mod types;
 
 pub use asset::{AssetClient, TenantSession};

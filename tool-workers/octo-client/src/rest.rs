@@ -99,7 +99,7 @@ impl AssetClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let response = request.send().await.map_err(|error| {
+        let response = crate::traced::send(request).await.map_err(|error| {
             ClientError::Unavailable(format!(
                 "the asset repository is unreachable ({})",
                 without_url(&error)

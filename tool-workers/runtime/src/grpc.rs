@@ -11,12 +11,17 @@ use octomesh_proto::conv::error_code_to_grpc;
 use octomesh_proto::v1;
 use octomesh_proto::v1::tool_worker_server::{ToolWorker, ToolWorkerServer};
 use octomesh_proto::{CallContext, HostError, ToolHost, meta};
+use octomesh_telemetry::InSpan;
 use tokio::net::{TcpListener, UnixListener};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
+use tracing::Instrument as _;
 
 /// The gRPC service name reported healthy by `grpc.health.v1`.
 pub const SERVICE_NAME: &str = "octomesh.mcp.worker.v1.ToolWorker";
+
+/// The content type of the Prometheus text exposition format.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// A bound worker socket: TCP, or a Unix socket for same-host gateways.
 pub enum WorkerListener {
@@ -76,10 +81,24 @@ pub async fn serve(
     health_reporter
         .set_service_status("", tonic_health::ServingStatus::Serving)
         .await;
+    let mut routes = tonic::service::Routes::new(health_service).add_service(
+        ToolWorkerServer::new(WorkerService {
+            host: Arc::clone(&host),
+        }),
+    );
+    // Prometheus scrapes `/metrics` over HTTP/1.1 on the gRPC port itself.
+    let grpc = std::mem::take(routes.axum_router_mut());
+    *routes.axum_router_mut() = grpc.route(
+        "/metrics",
+        axum::routing::get(move || {
+            let text = host.metrics_text().unwrap_or_default();
+            async move { ([(http::header::CONTENT_TYPE, PROMETHEUS_TEXT)], text) }
+        }),
+    );
     let router = tonic::transport::Server::builder()
+        .accept_http1(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .add_service(health_service)
-        .add_service(ToolWorkerServer::new(WorkerService { host }));
+        .add_routes(routes);
     match listener.into() {
         WorkerListener::Tcp(listener) => {
             let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener).map(|stream| {
@@ -123,14 +142,24 @@ impl ToolWorker for WorkerService {
         request: Request<v1::CallToolRequest>,
     ) -> Result<Response<Self::CallToolStream>, Status> {
         let context = call_context(request.metadata());
-        let events = self
-            .host
-            .call(context, request.into_inner())
-            .await
-            .map_err(to_status)?;
-        Ok(Response::new(
-            events.map(|event| event.map_err(to_status)).boxed(),
-        ))
+        let span = crate::trace::server_span("CallTool", &context);
+        // The call's stream is built now, inside the span: the tool span becomes its child.
+        let opening = span.in_scope(|| self.host.call(context, request.into_inner()));
+        let events = opening.instrument(span.clone()).await.map_err(|error| {
+            let status = to_status(error);
+            crate::trace::record_status(&span, status.code());
+            status
+        })?;
+        span.record("rpc.grpc.status_code", 0);
+        let ending = span.clone();
+        let events = events.map(move |event| {
+            event.map_err(|error| {
+                let status = to_status(error);
+                crate::trace::record_status(&ending, status.code());
+                status
+            })
+        });
+        Ok(Response::new(InSpan::new(events.boxed(), span).boxed()))
     }
 
     async fn answer_client(

@@ -9,6 +9,7 @@ use futures_util::{FutureExt, StreamExt};
 use octomesh_proto::v1::{self, call_tool_down::Event};
 use octomesh_proto::{BoxCallStream, CallContext, HostError, ToolHost};
 use tokio::sync::mpsc;
+use tracing::Instrument as _;
 
 use crate::registry::Registry;
 use crate::{CallScope, ToolError};
@@ -116,6 +117,10 @@ impl<Ctx: Send + Sync + 'static> ToolHost for Registry<Ctx> {
         .boxed()
     }
 
+    fn metrics_text(&self) -> Option<String> {
+        Some(self.metrics.render(&self.family))
+    }
+
     fn get_prompt(
         &self,
         _context: CallContext,
@@ -169,13 +174,16 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
             Some(deadline) => deadline.min(entry.timeout),
             None => entry.timeout,
         };
+        let span = crate::trace::tool_span(tool_name, &context, &arguments_json);
         let (events_tx, mut events_rx) = mpsc::channel(EVENT_BUFFER);
         let scope = CallScope::new(context, events_tx, call_id, Arc::clone(&self.calls));
-        let tool_future = (entry.call)(Arc::clone(&self.ctx), arguments_json, scope);
+        let tool_future =
+            (entry.call)(Arc::clone(&self.ctx), arguments_json, scope).instrument(span.clone());
         let metrics = Arc::clone(&self.metrics);
 
         let stream = async_stream::stream! {
             let started = Instant::now();
+            metrics.call_started();
             let mut unfinished = Unfinished { metrics: Arc::clone(&metrics), tool_name, started, finished: false };
             let tool_future = tokio::time::timeout(timeout, tool_future);
             tokio::pin!(tool_future);
@@ -215,6 +223,7 @@ impl<Ctx: Send + Sync + 'static> Registry<Ctx> {
             };
             unfinished.finished = true;
             metrics.record(tool_name, outcome_label, started.elapsed());
+            crate::trace::record_outcome(&span, outcome_label, &final_event);
             yield Ok(self::event(final_event));
         };
         stream.boxed()

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod registry;
 mod scope;
 mod tool;
+mod trace;
 
 pub use content::Content;
 pub use envelope::Envelope;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the duration histogram buckets.
@@ -17,14 +18,22 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
-/// Calls by tool and outcome, with a duration histogram.
+/// Calls by tool and outcome, with a duration histogram, and the calls running now.
 #[derive(Default)]
 pub struct ToolMetrics {
     series: Mutex<BTreeMap<(&'static str, &'static str), Series>>,
+    in_flight: AtomicI64,
 }
 
 impl ToolMetrics {
+    /// Counts a call as running until its [`ToolMetrics::record`].
+    pub fn call_started(&self) {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a finished (or cancelled) call.
     pub fn record(&self, tool: &'static str, outcome: &'static str, elapsed: Duration) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
         let seconds = elapsed.as_secs_f64();
         let mut series = self.series.lock().expect("metrics lock is never poisoned");
         let entry = series.entry((tool, outcome)).or_default();
@@ -51,6 +60,13 @@ impl ToolMetrics {
     pub fn render(&self, family: &str) -> String {
         let series = self.series.lock().expect("metrics lock is never poisoned");
         let mut out = String::new();
+        out.push_str("# HELP octomesh_worker_calls_in_flight Tool calls running now.\n");
+        out.push_str("# TYPE octomesh_worker_calls_in_flight gauge\n");
+        let _ = writeln!(
+            out,
+            "octomesh_worker_calls_in_flight{{family=\"{family}\"}} {}",
+            self.in_flight.load(Ordering::Relaxed).max(0)
+        );
         out.push_str("# HELP octomesh_worker_tool_calls_total Tool calls by tool and outcome.\n");
         out.push_str("# TYPE octomesh_worker_tool_calls_total counter\n");
         for ((tool, outcome), entry) in series.iter() {

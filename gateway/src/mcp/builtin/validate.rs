@@ -101,7 +101,7 @@ pub(super) async fn call(
     let mut events = dispatch::call(
         std::sync::Arc::clone(&tool.pool),
         true,
-        env.call_context(id, None),
+        env.call_context(id),
         request,
     );
     while let Some(event) = events.next().await {

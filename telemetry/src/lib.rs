@@ -1,0 +1,19 @@
+//! Telemetry shared by every role: `tracing` to stderr (text or JSON, each line with its trace
+//! id), OpenTelemetry spans exported over OTLP when the standard `OTEL_*` variables ask for it,
+//! and W3C trace-context propagation over HTTP headers and gRPC metadata.
+//!
+//! Spans are ordinary `tracing` spans; the OpenTelemetry layer turns the ones of this project's
+//! crates into OTLP spans. Without an OTLP endpoint nothing is exported: spans still get ids (so
+//! a caller's trace id reaches the logs and the next hop) but are never recorded.
+
+mod export;
+mod http_client;
+mod in_span;
+mod init;
+mod payloads;
+pub mod propagation;
+
+pub use in_span::InSpan;
+pub use init::{LogFormat, Telemetry, init};
+pub use payloads::{payload_excerpt, payloads_recorded, record_payloads};
+pub use propagation::{TraceParent, adopt, trace_parent};
