@@ -108,6 +108,7 @@ impl EmbeddedPlatform {
 
 /// `octomesh-mcp platform`.
 pub async fn serve(args: PlatformArgs) -> anyhow::Result<()> {
+    let stop = crate::signal::shutdown();
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
     if args.no_auth {
         anyhow::ensure!(
@@ -137,7 +138,7 @@ pub async fn serve(args: PlatformArgs) -> anyhow::Result<()> {
     );
     println!("  data:     {}", data_dir.display());
     print_new_admin(&embedded);
-    crate::signal::shutdown().await;
+    stop.await;
     embedded.stop().await
 }
 

@@ -1,36 +1,41 @@
 //! Waiting for the signal to stop.
 
+use std::future::Future;
+
 /// Resolves on Ctrl-C or SIGTERM, or, in a child of `up --processes`, when stdin ends.
-pub(crate) async fn shutdown() {
-    let parent_gone = async {
-        if std::env::var_os(crate::children::EXIT_WITH_PARENT).is_none() {
-            return std::future::pending::<()>().await;
-        }
-        let mut stdin = tokio::io::stdin();
-        let mut buffer = [0u8; 64];
-        while let Ok(read) = tokio::io::AsyncReadExt::read(&mut stdin, &mut buffer).await {
-            if read == 0 {
-                break;
+///
+/// The signal handlers are installed by this call, not when the future is first polled: call it
+/// before listening, so a SIGTERM that arrives right after start-up still drains and flushes.
+pub(crate) fn shutdown() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    let terminate = signal(SignalKind::terminate()).ok();
+    let watch_stdin = std::env::var_os(crate::children::EXIT_WITH_PARENT).is_some();
+    async move {
+        let received = |stream: Option<tokio::signal::unix::Signal>| async move {
+            match stream {
+                Some(mut stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-        }
-    };
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+        };
+        let parent_gone = async {
+            if !watch_stdin {
+                return std::future::pending::<()>().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            let mut stdin = tokio::io::stdin();
+            let mut buffer = [0u8; 64];
+            while let Ok(read) = tokio::io::AsyncReadExt::read(&mut stdin, &mut buffer).await {
+                if read == 0 {
+                    break;
+                }
+            }
+        };
+        tokio::select! {
+            _ = received(interrupt) => {},
+            _ = received(terminate) => {},
+            _ = parent_gone => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-        _ = parent_gone => {},
     }
 }

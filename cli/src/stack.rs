@@ -21,17 +21,19 @@ use crate::families;
 
 /// `octomesh-mcp worker`.
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let stop = crate::signal::shutdown();
     let host = families::host(&args.family, &args.backends)?;
     let listener = WorkerListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(family = %args.family, listen = %listener.address()?, "Worker serving.");
-    octomesh_worker_runtime::grpc::serve(host, listener, crate::signal::shutdown()).await?;
+    octomesh_worker_runtime::grpc::serve(host, listener, stop).await?;
     Ok(())
 }
 
 /// `octomesh-mcp gateway`.
 pub async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
+    let stop = crate::signal::shutdown();
     let mut config = gateway_config(args.listen, &args.gateway)?;
     config.worker_urls = args.workers;
     config.auth = auth_config(args.auth_authority.as_deref(), &args.gateway);
@@ -44,12 +46,13 @@ pub async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(listen = %listener.local_addr()?, "Gateway serving.");
-    serve_with_drain(gateway, listener, drain).await
+    serve_with_drain(gateway, listener, drain, stop).await
 }
 
 /// `octomesh-mcp up`: the embedded platform (unless `--asset-url` names another), workers on
 /// private sockets (or in-process), then the gateway.
 pub async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let stop = crate::signal::shutdown();
     let families = families::for_up(args.fixtures);
     let data_dir = args
         .data_dir
@@ -145,7 +148,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         stack.address
     );
     println!("  stop with Ctrl-C");
-    crate::signal::shutdown().await;
+    stop.await;
     stack
         .stop(Duration::from_secs(args.gateway.drain_secs))
         .await?;
@@ -193,12 +196,13 @@ async fn serve_with_drain(
     gateway: Gateway,
     listener: TcpListener,
     drain: Duration,
+    stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let serving = tokio::spawn(gateway.serve(listener, async move {
         let _ = stop_rx.wait_for(|stop| *stop).await;
     }));
-    crate::signal::shutdown().await;
+    stop.await;
     let _ = stop_tx.send(true);
     match tokio::time::timeout(drain, serving).await {
         Ok(result) => result??,

@@ -47,6 +47,14 @@ pub fn values_schema() -> String {
                     "resources": {"type": "object"},
                 },
             },
+            "grafanaDashboard": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
             "environments": {
                 "type": "object",
                 "propertyNames": {"pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 40},

@@ -13,4 +13,5 @@ mod rollups;
 mod stateless;
 mod stream;
 mod stream_edges;
+mod traces;
 mod workers;

@@ -67,6 +67,21 @@ for label, values in (("default", {}), ("prod", prod)):
         assert "prod-2: https://mcp.prod-2.example.com/mcp" in notes, notes
     else:
         assert "No environment yet" in notes, notes
+        # The Grafana dashboard ships by default, labelled for Grafana's sidecar, as valid JSON.
+        boards = [d for d in builtin if d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-dashboard")]
+        assert len(boards) == 1, [d["metadata"]["name"] for d in builtin]
+        assert boards[0]["metadata"]["labels"]["grafana_dashboard"] == "1", boards[0]["metadata"]
+        board = json.loads(boards[0]["data"]["octomesh-mcp.json"])
+        exprs = [t["expr"] for p in board["panels"] for t in p["targets"]]
+        assert board["uid"] == "octomesh-mcp" and len(exprs) >= 10, board["title"]
+        print(f"dashboard: {len(board['panels'])} panels, {len(exprs)} queries")
+
+off = {"grafanaDashboard": {"enabled": False}}
+assert not any(
+    doc and doc["kind"] == "ConfigMap" and doc["metadata"]["name"].endswith("-dashboard")
+    for name, text in render(off).items() if not name.endswith("NOTES.txt")
+    for doc in yaml.safe_load_all(text)
+), "grafanaDashboard.enabled=false still renders the dashboard"
 
 bad = yaml.safe_load(open(values_file))
 bad["environments"]["prod-2"]["families"].append({"name": "billing"})

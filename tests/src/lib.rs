@@ -7,6 +7,7 @@
 pub mod archives;
 pub mod client;
 pub mod oauth;
+pub mod otlp;
 pub mod peers;
 pub mod process;
 pub mod stack;

@@ -62,3 +62,25 @@ pub async fn run(interpreter: &str, script: &str, args: &[&str], env: &[(&str, &
 pub fn assert_ok(what: &str, run: &PeerRun) {
     assert!(run.success, "{what} failed:\n{}", run.output);
 }
+
+/// Starts a long-running peer: `command` (a shell line that may use the variables of
+/// `.ci/peers-env.sh`), with stdout and stderr into `log`. Killed when dropped.
+pub fn spawn(command: &str, log: &std::path::Path) -> tokio::process::Child {
+    let root = repo_root();
+    let line = format!(
+        "source '{}' && exec {command}",
+        root.join(".ci/peers-env.sh").display()
+    );
+    let file = std::fs::File::create(log).expect("the peer's log file");
+    let copy = file.try_clone().expect("a second handle");
+    Command::new("bash")
+        .arg("-c")
+        .arg(line)
+        .current_dir(&root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(copy))
+        .stderr(Stdio::from(file))
+        .kill_on_drop(true)
+        .spawn()
+        .expect("bash runs")
+}

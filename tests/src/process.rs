@@ -40,7 +40,34 @@ pub struct Proc {
 impl Proc {
     /// Starts `octomesh-mcp ARGS` and waits until `port` accepts connections.
     pub async fn start(args: &[String], port: u16) -> Proc {
-        Proc::spawn(args, port, "warn", Stdio::null(), Stdio::inherit()).await
+        Proc::spawn(args, port, "warn", &[], Stdio::null(), Stdio::inherit()).await
+    }
+
+    /// Like [`Proc::start_logged`], with extra environment variables.
+    pub async fn start_with_env(
+        args: &[String],
+        port: u16,
+        level: &str,
+        log: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> Proc {
+        let file = std::fs::File::create(log).expect("the log file");
+        let copy = file.try_clone().expect("a second handle");
+        Proc::spawn(args, port, level, env, Stdio::from(copy), Stdio::from(file)).await
+    }
+
+    /// Asks the process to stop (SIGTERM, as Kubernetes does) and waits up to `limit` for it.
+    pub async fn terminate(mut self, limit: Duration) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("the process is running");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM could not be sent to {pid}");
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("octomesh-mcp did not stop within {limit:?} of SIGTERM"))
+            .expect("the exit status is readable")
     }
 
     /// Like [`Proc::start`], logging at `level` with stdout and stderr into `log`.
@@ -52,20 +79,29 @@ impl Proc {
     ) -> Proc {
         let file = std::fs::File::create(log).expect("the log file");
         let copy = file.try_clone().expect("a second handle");
-        Proc::spawn(args, port, level, Stdio::from(copy), Stdio::from(file)).await
+        Proc::spawn(args, port, level, &[], Stdio::from(copy), Stdio::from(file)).await
     }
 
-    async fn spawn(args: &[String], port: u16, level: &str, stdout: Stdio, stderr: Stdio) -> Proc {
+    async fn spawn(
+        args: &[String],
+        port: u16,
+        level: &str,
+        env: &[(&str, &str)],
+        stdout: Stdio,
+        stderr: Stdio,
+    ) -> Proc {
         let child = Command::new(binary())
             .args(args)
             .env("RUST_LOG", level)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .expect("the binary starts");
-        for _ in 0..200 {
+        // Up to 60 s: `up --processes --demo` seeds the demo tenant before it listens.
+        for _ in 0..2400 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
