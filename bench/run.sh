@@ -3,7 +3,8 @@
 # official Rust SDK's stateless echo server (shared/bench-peers/rmcp-echo), all measured by the same wrk script.
 #
 #   bash bench/run.sh            # ~3 min; results in bench/results/
-# Env: ONLY (comma list of rows: octomesh-grpc,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless), DUR (seconds per wrk
+# Env: ONLY (comma list of rows: octomesh-grpc,octomesh-grpc-traced,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless),
+#      DUR (seconds per wrk
 #      run, default 10), STREAMS (open GET streams for the memory row, default 10000),
 #      PEERS (path of shared/bench-peers, default ../shared/bench-peers beside the repo).
 # Loopback only. Needs wrk (installed with apt-get if missing) and a Rust toolchain.
@@ -18,6 +19,7 @@ export DUR=${DUR:-10} WARM=${WARM:-3} C=${C:-32} THREADS=${THREADS:-1} OUTDIR=$O
 CACHE=${OCTOMESH_BENCH_CACHE:-$HOME/.cache/octomesh-mcp/bench}
 rm -rf "$OUT"; mkdir -p "$OUT" "$CACHE"
 
+source .ci/peers-env.sh 2>/dev/null || true
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
@@ -38,8 +40,8 @@ fi
 # Stop every server this script started, whatever happens.
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
-for port in 3101 3102 3103 3104; do port_free "$port" || { echo "port $port is in use: stop what listens there first"; exit 2; }; done
-ONLY=${ONLY:-octomesh-grpc,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless}
+for port in 3101 3102 3103 3104 3105 3106 3107; do port_free "$port" || { echo "port $port is in use: stop what listens there first"; exit 2; }; done
+ONLY=${ONLY:-octomesh-grpc,octomesh-grpc-traced,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless}
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 not up"; return 1; }
@@ -56,9 +58,9 @@ tools_list() { # name url
     wrk -t1 -c1 -d"${DUR}s" --timeout 10s -s "$HERE/mcp.lua" "$url" | grep '^RESULT' | sed "s/^/$name tools_list /" >> "$OUT/tools_list.txt"
 }
 
-run_octomesh() { # name port extra-args...
+run_octomesh() { # name port extra-args...   (OCTO_ENV: extra environment, e.g. OTEL_* variables)
   local name=$1 port=$2; shift 2
-  "$BIN" up --fixtures --listen "127.0.0.1:$port" "$@" >"$OUT/$name.server.log" 2>&1 &
+  env ${OCTO_ENV:-} "$BIN" up --fixtures --listen "127.0.0.1:$port" "$@" >"$OUT/$name.server.log" 2>&1 &
   local pid=$!
   wait_port "$port"; sleep 1
   bash "$HERE/bench_one.sh" "$name" "http://127.0.0.1:$port/mcp" "$pid" session
@@ -80,6 +82,19 @@ run_octomesh() { # name port extra-args...
 if wanted octomesh-grpc; then
   echo "== octomesh-mcp: gateway -> gRPC -> worker (up's default: private Unix socket)"
   run_octomesh octomesh-grpc 3101
+fi
+if wanted octomesh-grpc-traced; then
+  echo "== octomesh-mcp: the same, every call traced (sampling 1.0), exported over OTLP/gRPC to rotel"
+  [ -x "${PEER_ROTEL:-}" ] || { bash .ci/install-peers.sh >/dev/null; source .ci/peers-env.sh; }
+  "$PEER_ROTEL" start --otlp-grpc-endpoint 127.0.0.1:3105 --otlp-http-endpoint 127.0.0.1:3107 \
+    --exporter blackhole --debug-log traces \
+    --pid-file "$OUT/rotel.pid" >"$OUT/rotel.log" 2>&1 &
+  rotel=$!; wait_port 3105
+  OCTO_ENV="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:3105 OTEL_TRACES_SAMPLER=always_on" \
+    run_octomesh octomesh-grpc-traced 3106
+  kill "$rotel"; wait "$rotel" 2>/dev/null || true
+  # Spans rotel received (one log line per batch), for the table's note.
+  grep -o 'spans=[0-9]*' "$OUT/rotel.log" | cut -d= -f2 | awk '{s+=$1} END {print s+0}' > "$OUT/rotel_spans.txt"
 fi
 if wanted octomesh-grpc-tcp; then
   echo "== octomesh-mcp: gateway -> gRPC over loopback TCP -> worker"

@@ -70,17 +70,25 @@ pub fn init(service_name: &str, format: LogFormat) -> Telemetry {
         // Spans still get ids (a caller's trace id reaches logs and the next hop), never recorded.
         None => builder.with_sampler(Sampler::AlwaysOff).build(),
     };
-    let otel = tracing_opentelemetry::layer()
-        .with_tracer(provider.tracer("octomesh-mcp"))
-        // Only the semantic-convention attributes the spans declare: no source locations,
-        // threads, targets or busy/idle timings.
-        .with_location(false)
-        .with_threads(false)
-        .with_target(false)
-        .with_tracked_inactivity(false)
-        .with_filter(filter_fn(|metadata| {
-            metadata.is_span() && metadata.target().starts_with("octomesh")
-        }));
+    // OTEL_SDK_DISABLED: no OpenTelemetry layer at all (no trace ids, no propagation).
+    let sdk_disabled = export::env("OTEL_SDK_DISABLED")
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
+    let otel = (!sdk_disabled).then(|| {
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("octomesh-mcp"))
+            // Parents come from the `tracing` span tree; no OpenTelemetry context is attached on
+            // every poll of an instrumented future.
+            .with_context_activation(false)
+            // Only the semantic-convention attributes the spans declare: no source locations,
+            // threads, targets or busy/idle timings.
+            .with_location(false)
+            .with_threads(false)
+            .with_target(false)
+            .with_tracked_inactivity(false)
+            .with_filter(filter_fn(|metadata| {
+                metadata.is_span() && metadata.target().starts_with("octomesh")
+            }))
+    });
     let levels = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = match format {
         LogFormat::Text => fmt::layer().with_writer(std::io::stderr).boxed(),

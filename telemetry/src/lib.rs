@@ -6,6 +6,7 @@
 //! crates into OTLP spans. Without an OTLP endpoint nothing is exported: spans still get ids (so
 //! a caller's trace id reaches the logs and the next hop) but are never recorded.
 
+mod attributes;
 mod export;
 mod http_client;
 mod in_span;
@@ -13,7 +14,9 @@ mod init;
 mod payloads;
 pub mod propagation;
 
+pub use attributes::{is_recorded, set_attributes, set_error};
 pub use in_span::InSpan;
 pub use init::{LogFormat, Telemetry, init};
+pub use opentelemetry::KeyValue;
 pub use payloads::{payload_excerpt, payloads_recorded, record_payloads};
 pub use propagation::{TraceParent, adopt, trace_parent};

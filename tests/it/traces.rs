@@ -111,6 +111,7 @@ async fn one_tool_call_is_one_trace_across_processes_and_no_secret_leaks() {
         .await;
     assert!(unknown.last()["error"].is_object(), "{}", unknown.last());
 
+    drop(client);
     let status = up.terminate(Duration::from_secs(60)).await;
     assert!(status.success(), "up exited with {status}");
     let spans = sink.spans();
@@ -293,7 +294,8 @@ async fn rotel_accepts_the_export_over_grpc_and_http() {
         client
             .call_tool("echo", json!({"message": "to rotel"}))
             .await;
-        let status = up.terminate(Duration::from_secs(30)).await;
+        drop(client);
+        let status = up.terminate(Duration::from_secs(60)).await;
         assert!(status.success(), "up exited with {status}");
     }
     // rotel logs what it received as it arrives; give its batch a moment.

@@ -1,8 +1,9 @@
 //! The server span of one MCP request (OpenTelemetry MCP and GenAI semantic conventions).
 //!
 //! Attribute values are names and ids only: tool arguments, results and tokens are never recorded.
+//! Attributes are built only when the span is exported (`octomesh_telemetry::set_attributes`).
 
-use octomesh_telemetry::TraceParent;
+use octomesh_telemetry::{KeyValue, TraceParent};
 use serde_json::{Map, Value};
 use tracing::Span;
 use tracing::field::Empty;
@@ -22,31 +23,11 @@ pub(crate) fn request_span(
         .then(|| params.get("name").and_then(Value::as_str))
         .flatten()
         .filter(|name| name.len() <= 128);
-    let name = match tool {
-        Some(tool) => format!("{method} {tool}"),
-        None => method.to_owned(),
-    };
-    let session = env
-        .session
-        .as_ref()
-        .map(|session| hex(&session.session_uid));
     let span = tracing::info_span!(
         "mcp.request",
-        otel.name = %name,
+        otel.name = %SpanName(method, tool),
         otel.kind = "server",
-        otel.status_code = Empty,
         trace_id = Empty,
-        mcp.method.name = %method,
-        mcp.session.id = session.as_deref(),
-        mcp.protocol.version = env.version.as_str(),
-        jsonrpc.request.id = id.key().trim_matches('"'),
-        network.protocol.name = "http",
-        network.transport = "tcp",
-        gen_ai.operation.name = tool.map(|_| "execute_tool"),
-        gen_ai.tool.name = tool,
-        octomesh.tenant = Empty,
-        error.type = Empty,
-        rpc.response.status_code = Empty,
     );
     let meta_parent = params
         .get("_meta")
@@ -58,33 +39,65 @@ pub(crate) fn request_span(
             )
         });
     octomesh_telemetry::adopt(&span, meta_parent.as_ref().or(env.trace_parent.as_ref()));
-    // A call names its tenant itself once its arguments are read (`record_tenant`).
-    if tool.is_none()
-        && let Some(tenant) = &env.tenant
-    {
-        span.record("octomesh.tenant", tenant.as_str());
-    }
+    octomesh_telemetry::set_attributes(&span, || {
+        let mut attributes = vec![
+            KeyValue::new("mcp.method.name", method.to_owned()),
+            KeyValue::new("mcp.protocol.version", env.version.as_str()),
+            KeyValue::new("jsonrpc.request.id", id.key().trim_matches('"').to_owned()),
+            KeyValue::new("network.protocol.name", "http"),
+            KeyValue::new("network.transport", "tcp"),
+        ];
+        if let Some(session) = &env.session {
+            attributes.push(KeyValue::new("mcp.session.id", hex(&session.session_uid)));
+        }
+        match tool {
+            Some(tool) => {
+                attributes.push(KeyValue::new("gen_ai.operation.name", "execute_tool"));
+                attributes.push(KeyValue::new("gen_ai.tool.name", tool.to_owned()));
+            }
+            // A call names its tenant itself once its arguments are read (`record_tenant`).
+            None => {
+                if let Some(tenant) = &env.tenant {
+                    attributes.push(KeyValue::new("octomesh.tenant", tenant.clone()));
+                }
+            }
+        }
+        attributes
+    });
     span
+}
+
+/// `{mcp.method.name} {target}`, formatted only if a layer asks for the field.
+struct SpanName<'a>(&'a str, Option<&'a str>);
+
+impl std::fmt::Display for SpanName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.1 {
+            Some(tool) => write!(f, "{} {tool}", self.0),
+            None => f.write_str(self.0),
+        }
+    }
 }
 
 /// Marks the current request span as failed with a JSON-RPC error `code`.
 pub(crate) fn record_error(code: i64) {
     let span = Span::current();
-    span.record("error.type", tracing::field::display(code));
-    span.record("rpc.response.status_code", tracing::field::display(code));
-    span.record("otel.status_code", "error");
+    octomesh_telemetry::set_attributes(&span, || {
+        [KeyValue::new("rpc.response.status_code", code.to_string())]
+    });
+    octomesh_telemetry::set_error(&span, code.to_string());
 }
 
 /// Marks the current request span's tool call as failed (`isError: true`).
 pub(crate) fn record_tool_error() {
-    let span = Span::current();
-    span.record("error.type", "tool_error");
-    span.record("otel.status_code", "error");
+    octomesh_telemetry::set_error(&Span::current(), "tool_error");
 }
 
 /// Names the tenant a call ran against (its `tenantId` argument may override the route's).
 pub(crate) fn record_tenant(tenant: &str) {
-    Span::current().record("octomesh.tenant", tenant);
+    octomesh_telemetry::set_attributes(&Span::current(), || {
+        [KeyValue::new("octomesh.tenant", tenant.to_owned())]
+    });
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -15,6 +15,7 @@ use octomesh_proto::conv::grpc_to_error_code;
 use octomesh_proto::v1;
 use octomesh_proto::v1::tool_worker_client::ToolWorkerClient;
 use octomesh_proto::{BoxCallStream, CallContext, HostError, ToolHost, meta};
+use octomesh_telemetry::KeyValue;
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tracing::Instrument as _;
 
@@ -153,7 +154,7 @@ impl ToolHost for GrpcHost {
                 record_status(&opening, status.code());
                 opening_error(&url, status)
             })?;
-            opening.record("rpc.grpc.status_code", 0);
+            record_status(&opening, tonic::Code::Ok);
             let events = response.into_inner().map(move |event| {
                 event.map_err(|status| {
                     record_status(&span, status.code());
@@ -210,27 +211,32 @@ impl ToolHost for GrpcHost {
 
 /// The client span of one gRPC call to a worker; the call's trace context travels in its metadata.
 fn client_span(method: &'static str, url: &str) -> tracing::Span {
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "grpc.client",
         otel.name = %format_args!("{SERVICE}/{method}"),
         otel.kind = "client",
-        otel.status_code = tracing::field::Empty,
-        rpc.system = "grpc",
-        rpc.service = SERVICE,
-        rpc.method = method,
-        rpc.grpc.status_code = tracing::field::Empty,
-        error.type = tracing::field::Empty,
-        server.address = url,
-    )
+    );
+    octomesh_telemetry::set_attributes(&span, || {
+        [
+            KeyValue::new("rpc.system", "grpc"),
+            KeyValue::new("rpc.service", SERVICE),
+            KeyValue::new("rpc.method", method),
+            KeyValue::new("server.address", url.to_owned()),
+        ]
+    });
+    span
 }
 
 /// The worker service's full name, as in the span names of gRPC semantic conventions.
 const SERVICE: &str = "octomesh.mcp.worker.v1.ToolWorker";
 
 fn record_status(span: &tracing::Span, code: tonic::Code) {
-    span.record("rpc.grpc.status_code", code as i32);
-    span.record("error.type", tracing::field::debug(code));
-    span.record("otel.status_code", "error");
+    octomesh_telemetry::set_attributes(span, || {
+        [KeyValue::new("rpc.grpc.status_code", code as i64)]
+    });
+    if code != tonic::Code::Ok {
+        octomesh_telemetry::set_error(span, format!("{code:?}"));
+    }
 }
 
 fn broken_error(url: &str, status: tonic::Status) -> HostError {

@@ -4,7 +4,7 @@
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use octomesh_telemetry::TraceParent;
+use octomesh_telemetry::{KeyValue, TraceParent};
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
@@ -17,7 +17,6 @@ pub(crate) async fn server_span(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let method = request.method().clone();
-    let path = request.uri().path();
     let span = tracing::info_span!(
         "http.server",
         otel.name = %match &route {
@@ -25,22 +24,33 @@ pub(crate) async fn server_span(request: Request, next: Next) -> Response {
             None => method.to_string(),
         },
         otel.kind = "server",
-        otel.status_code = Empty,
         trace_id = Empty,
-        http.request.method = %method,
-        http.route = route.as_deref(),
-        url.path = path,
-        http.response.status_code = Empty,
-        error.type = Empty,
-        octomesh.tenant = tenant(route.as_deref(), path),
     );
     octomesh_telemetry::adopt(&span, TraceParent::from_headers(request.headers()).as_ref());
+    octomesh_telemetry::set_attributes(&span, || {
+        let path = request.uri().path();
+        let mut attributes = vec![
+            KeyValue::new("http.request.method", method.to_string()),
+            KeyValue::new("url.path", path.to_owned()),
+        ];
+        if let Some(route) = &route {
+            attributes.push(KeyValue::new("http.route", route.clone()));
+        }
+        if let Some(tenant) = tenant(route.as_deref(), path) {
+            attributes.push(KeyValue::new("octomesh.tenant", tenant.to_owned()));
+        }
+        attributes
+    });
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
-    span.record("http.response.status_code", status.as_u16());
+    octomesh_telemetry::set_attributes(&span, || {
+        [KeyValue::new(
+            "http.response.status_code",
+            i64::from(status.as_u16()),
+        )]
+    });
     if status.is_server_error() {
-        span.record("error.type", status.as_u16());
-        span.record("otel.status_code", "error");
+        octomesh_telemetry::set_error(&span, status.as_u16().to_string());
     }
     response
 }

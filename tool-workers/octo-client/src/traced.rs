@@ -1,27 +1,36 @@
 //! Every request to a backend service goes through [`send`]: an HTTP client span (OpenTelemetry
 //! HTTP conventions) whose trace context travels in the `traceparent` header.
 
+use octomesh_telemetry::KeyValue;
 use tracing::Instrument as _;
-use tracing::field::Empty;
 
 /// Sends `request` inside a client span. The URL on the span has no query string, and headers
 /// (the bearer token among them) are never recorded.
 pub(crate) async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
     let (client, request) = request.build_split();
     let mut request = request?;
-    let url = request.url();
     let span = tracing::info_span!(
         "http.client",
         otel.name = %request.method(),
         otel.kind = "client",
-        otel.status_code = Empty,
-        http.request.method = %request.method(),
-        server.address = url.host_str(),
-        server.port = url.port_or_known_default(),
-        url.full = %format_args!("{}://{}{}", url.scheme(), url.authority(), url.path()),
-        http.response.status_code = Empty,
-        error.type = Empty,
     );
+    octomesh_telemetry::set_attributes(&span, || {
+        let url = request.url();
+        let mut attributes = vec![
+            KeyValue::new("http.request.method", request.method().to_string()),
+            KeyValue::new(
+                "url.full",
+                format!("{}://{}{}", url.scheme(), url.authority(), url.path()),
+            ),
+        ];
+        if let Some(host) = url.host_str() {
+            attributes.push(KeyValue::new("server.address", host.to_owned()));
+        }
+        if let Some(port) = url.port_or_known_default() {
+            attributes.push(KeyValue::new("server.port", i64::from(port)));
+        }
+        attributes
+    });
     if let Some(parent) = octomesh_telemetry::trace_parent(&span) {
         parent.write_headers(request.headers_mut());
     }
@@ -29,10 +38,14 @@ pub(crate) async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<re
     match &outcome {
         Ok(response) => {
             let status = response.status();
-            span.record("http.response.status_code", status.as_u16());
+            octomesh_telemetry::set_attributes(&span, || {
+                [KeyValue::new(
+                    "http.response.status_code",
+                    i64::from(status.as_u16()),
+                )]
+            });
             if status.is_client_error() || status.is_server_error() {
-                span.record("error.type", status.as_u16());
-                span.record("otel.status_code", "error");
+                octomesh_telemetry::set_error(&span, status.as_u16().to_string());
             }
         }
         Err(error) => {
@@ -43,8 +56,7 @@ pub(crate) async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<re
             } else {
                 "request"
             };
-            span.record("error.type", kind);
-            span.record("otel.status_code", "error");
+            octomesh_telemetry::set_error(&span, kind);
         }
     }
     outcome

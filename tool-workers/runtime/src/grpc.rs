@@ -150,7 +150,7 @@ impl ToolWorker for WorkerService {
             crate::trace::record_status(&span, status.code());
             status
         })?;
-        span.record("rpc.grpc.status_code", 0);
+        crate::trace::record_status(&span, tonic::Code::Ok);
         let ending = span.clone();
         let events = events.map(move |event| {
             event.map_err(|error| {

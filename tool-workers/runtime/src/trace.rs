@@ -1,10 +1,11 @@
 //! The spans a worker opens: the gRPC server span of a call and the tool's own span
 //! (OpenTelemetry gRPC and GenAI `execute_tool` conventions). Arguments and results are recorded
 //! only when payload recording is switched on (`--trace-payloads`), and then truncated.
+//! Attributes are built only for spans that are exported.
 
 use octomesh_proto::CallContext;
 use octomesh_proto::v1::call_tool_down::Event;
-use octomesh_telemetry::TraceParent;
+use octomesh_telemetry::{KeyValue, TraceParent};
 use tracing::Span;
 use tracing::field::Empty;
 
@@ -17,29 +18,34 @@ pub(crate) fn server_span(method: &'static str, context: &CallContext) -> Span {
         "grpc.server",
         otel.name = %format_args!("{SERVICE}/{method}"),
         otel.kind = "server",
-        otel.status_code = Empty,
         trace_id = Empty,
-        rpc.system = "grpc",
-        rpc.service = SERVICE,
-        rpc.method = method,
-        rpc.grpc.status_code = Empty,
-        error.type = Empty,
-        octomesh.tenant = context.tenant.as_deref(),
     );
     let parent = TraceParent::new(
         context.traceparent.as_deref(),
         context.tracestate.as_deref(),
     );
     octomesh_telemetry::adopt(&span, parent.as_ref());
+    octomesh_telemetry::set_attributes(&span, || {
+        let mut attributes = vec![
+            KeyValue::new("rpc.system", "grpc"),
+            KeyValue::new("rpc.service", SERVICE),
+            KeyValue::new("rpc.method", method),
+        ];
+        if let Some(tenant) = &context.tenant {
+            attributes.push(KeyValue::new("octomesh.tenant", tenant.clone()));
+        }
+        attributes
+    });
     span
 }
 
 /// Records the gRPC status a server span ended with.
 pub(crate) fn record_status(span: &Span, code: tonic::Code) {
-    span.record("rpc.grpc.status_code", code as i32);
+    octomesh_telemetry::set_attributes(span, || {
+        [KeyValue::new("rpc.grpc.status_code", code as i64)]
+    });
     if code != tonic::Code::Ok {
-        span.record("error.type", tracing::field::debug(code));
-        span.record("otel.status_code", "error");
+        octomesh_telemetry::set_error(span, format!("{code:?}"));
     }
 }
 
@@ -50,21 +56,24 @@ pub(crate) fn tool_span(tool: &'static str, context: &CallContext, arguments: &[
         "tool",
         otel.name = %format_args!("execute_tool {tool}"),
         otel.kind = "internal",
-        otel.status_code = Empty,
-        gen_ai.operation.name = "execute_tool",
-        gen_ai.tool.name = tool,
-        gen_ai.tool.type = "function",
-        gen_ai.tool.call.arguments = Empty,
-        gen_ai.tool.call.result = Empty,
-        octomesh.tenant = context.tenant.as_deref(),
-        error.type = Empty,
     );
-    if octomesh_telemetry::payloads_recorded() {
-        span.record(
-            "gen_ai.tool.call.arguments",
-            octomesh_telemetry::payload_excerpt(arguments),
-        );
-    }
+    octomesh_telemetry::set_attributes(&span, || {
+        let mut attributes = vec![
+            KeyValue::new("gen_ai.operation.name", "execute_tool"),
+            KeyValue::new("gen_ai.tool.name", tool),
+            KeyValue::new("gen_ai.tool.type", "function"),
+        ];
+        if let Some(tenant) = &context.tenant {
+            attributes.push(KeyValue::new("octomesh.tenant", tenant.clone()));
+        }
+        if octomesh_telemetry::payloads_recorded() {
+            attributes.push(KeyValue::new(
+                "gen_ai.tool.call.arguments",
+                octomesh_telemetry::payload_excerpt(arguments),
+            ));
+        }
+        attributes
+    });
     span
 }
 
@@ -72,8 +81,7 @@ pub(crate) fn tool_span(tool: &'static str, context: &CallContext, arguments: &[
 /// result when payloads are recorded.
 pub(crate) fn record_outcome(span: &Span, outcome: &'static str, event: &Event) {
     if outcome != "ok" {
-        span.record("error.type", outcome);
-        span.record("otel.status_code", "error");
+        octomesh_telemetry::set_error(span, outcome);
     }
     if octomesh_telemetry::payloads_recorded()
         && let Event::Result(result) = event
@@ -83,9 +91,11 @@ pub(crate) fn record_outcome(span: &Span, outcome: &'static str, event: &Event) 
         } else {
             &result.structured_json
         };
-        span.record(
-            "gen_ai.tool.call.result",
-            octomesh_telemetry::payload_excerpt(shown),
-        );
+        octomesh_telemetry::set_attributes(span, || {
+            [KeyValue::new(
+                "gen_ai.tool.call.result",
+                octomesh_telemetry::payload_excerpt(shown),
+            )]
+        });
     }
 }
