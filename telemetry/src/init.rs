@@ -67,13 +67,12 @@ pub fn init(service_name: &str, format: LogFormat) -> Telemetry {
     let builder = SdkTracerProvider::builder().with_resource(resource(service_name));
     let provider = match exporter {
         Some(exporter) => builder.with_batch_exporter(exporter).build(),
-        // Spans still get ids (a caller's trace id reaches logs and the next hop), never recorded.
         None => builder.with_sampler(Sampler::AlwaysOff).build(),
     };
-    // OTEL_SDK_DISABLED: no OpenTelemetry layer at all (no trace ids, no propagation).
-    let sdk_disabled = export::env("OTEL_SDK_DISABLED")
-        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
-    let otel = (!sdk_disabled).then(|| {
+    // Without an exporter there is no OpenTelemetry layer at all: it would cost a fifth of the
+    // gateway's throughput for spans nobody receives (bench/README.md). Log lines then carry the
+    // caller's trace id when it sent one (`adopt`).
+    let otel = exporting.then(|| {
         tracing_opentelemetry::layer()
             .with_tracer(provider.tracer("octomesh-mcp"))
             // Parents come from the `tracing` span tree; no OpenTelemetry context is attached on

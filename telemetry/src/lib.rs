@@ -3,8 +3,8 @@
 //! and W3C trace-context propagation over HTTP headers and gRPC metadata.
 //!
 //! Spans are ordinary `tracing` spans; the OpenTelemetry layer turns the ones of this project's
-//! crates into OTLP spans. Without an OTLP endpoint nothing is exported: spans still get ids (so
-//! a caller's trace id reaches the logs and the next hop) but are never recorded.
+//! crates into OTLP spans. Without an OTLP endpoint there is no such layer: nothing is recorded or
+//! exported, and a caller's trace id still reaches the logs (and, from the gateway, the workers).
 
 mod attributes;
 mod export;

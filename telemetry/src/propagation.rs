@@ -72,17 +72,25 @@ impl TraceParent {
 /// Makes `parent` (when it is a valid trace context) the parent of `span`, and records the span's
 /// trace id in its `trace_id` field so every log line inside it carries the id. Call it before the
 /// span is first entered. Invalid parents are ignored: the span starts a trace of its own.
+/// Without export (no OpenTelemetry layer) the field gets the parent's trace id, if any.
 pub fn adopt(span: &Span, parent: Option<&TraceParent>) {
-    if let Some(context) = parent.and_then(TraceParent::context) {
-        let _ = span.set_parent(context);
+    let parent = parent.and_then(TraceParent::context);
+    if let Some(context) = &parent {
+        let _ = span.set_parent(context.clone());
     }
-    let trace_id = span.context().span().span_context().trace_id();
-    if trace_id != TraceId::INVALID {
+    let own = span.context().span().span_context().trace_id();
+    let trace_id = if own != TraceId::INVALID {
+        Some(own)
+    } else {
+        parent.map(|context| context.span().span_context().trace_id())
+    };
+    if let Some(trace_id) = trace_id.filter(|id| *id != TraceId::INVALID) {
         span.record("trace_id", tracing::field::display(trace_id));
     }
 }
 
-/// The trace context to send to the next hop so that its spans are children of `span`.
+/// The trace context to send to the next hop so that its spans are children of `span`; `None`
+/// when spans are not exported.
 pub fn trace_parent(span: &Span) -> Option<TraceParent> {
     let context = span.context();
     let span_ref = context.span();

@@ -263,9 +263,10 @@ fn log_lines_carry_the_trace_id(logged: &str) {
 async fn rotel_accepts_the_export_over_grpc_and_http() {
     let dir = scratch("rotel");
     let rotel = Rotel::start(&dir).await;
-    for (protocol, port, service) in [
-        ("grpc", rotel.grpc_port, "octomesh-rotel-grpc"),
-        ("http/protobuf", rotel.http_port, "octomesh-rotel-http"),
+    // The HTTP run also records tool payloads (`OCTOMESH_TRACE_PAYLOADS`); the gRPC run does not.
+    for (protocol, port, service, payloads) in [
+        ("grpc", rotel.grpc_port, "octomesh-rotel-grpc", "false"),
+        ("http/protobuf", rotel.http_port, "octomesh-rotel-http", "true"),
     ] {
         let listen = free_port();
         let endpoint = format!("http://127.0.0.1:{port}");
@@ -286,6 +287,7 @@ async fn rotel_accepts_the_export_over_grpc_and_http() {
                 ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
                 ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
                 ("OTEL_SERVICE_NAME", service),
+                ("OCTOMESH_TRACE_PAYLOADS", payloads),
             ],
         )
         .await;
@@ -317,5 +319,12 @@ async fn rotel_accepts_the_export_over_grpc_and_http() {
         log.matches("Name           : tools/call echo").count() >= 2,
         "{log}"
     );
+    assert_eq!(
+        log.matches("gen_ai.tool.call.arguments").count(),
+        1,
+        "arguments only from the run that asked for payloads:\n{log}"
+    );
+    assert!(log.contains(r#"{"message":"to rotel"}"#), "{log}");
+    assert!(log.contains("gen_ai.tool.call.result"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -36,7 +36,8 @@ pub(crate) struct Env {
     pub(crate) caller: crate::auth::Caller,
     /// 2026-07-28: the request's `_meta` log level; no log messages without it.
     pub(crate) request_log_level: Option<LogLevel>,
-    /// The HTTP request's W3C trace context, if the caller sent one.
+    /// The caller's W3C trace context: the HTTP request's, then (in `handle_request`) the one in
+    /// `params._meta` when present.
     pub(crate) trace_parent: Option<octomesh_telemetry::TraceParent>,
 }
 
@@ -64,9 +65,15 @@ impl Env {
             access_token: self.caller.token.clone(),
             timeout: Some(self.state.config.call_timeout),
             request_id: Some(request_id.key().to_owned()),
-            // The trace context is the gRPC client span's, set where the call leaves.
-            traceparent: None,
-            tracestate: None,
+            // The caller's; the gRPC client span puts its own in place when spans are exported.
+            traceparent: self
+                .trace_parent
+                .as_ref()
+                .map(|parent| parent.traceparent.clone()),
+            tracestate: self
+                .trace_parent
+                .as_ref()
+                .and_then(|parent| parent.tracestate.clone()),
         }
     }
 }
@@ -91,7 +98,9 @@ pub(crate) async fn handle_request(
     method: &str,
     params: Map<String, Value>,
 ) -> Reply {
-    let span = crate::mcp::trace::request_span(&env, &id, method, &params);
+    let mut env = env;
+    let (span, parent) = crate::mcp::trace::request_span(&env, &id, method, &params);
+    env.trace_parent = parent;
     match answer(env, id, method, params)
         .instrument(span.clone())
         .await

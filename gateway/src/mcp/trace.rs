@@ -11,14 +11,15 @@ use tracing::field::Empty;
 use crate::mcp::handler::Env;
 use crate::mcp::jsonrpc::RequestId;
 
-/// Opens the span of a request. Its parent is the caller's `params._meta.traceparent` when there
-/// is one, else the HTTP `traceparent` header, else nothing (a new trace).
+/// Opens the span of a request, and returns it with the caller's trace context: its
+/// `params._meta.traceparent` when there is one, else the HTTP `traceparent` header, else none
+/// (a new trace).
 pub(crate) fn request_span(
     env: &Env,
     id: &RequestId,
     method: &str,
     params: &Map<String, Value>,
-) -> Span {
+) -> (Span, Option<TraceParent>) {
     let tool = (method == "tools/call")
         .then(|| params.get("name").and_then(Value::as_str))
         .flatten()
@@ -38,7 +39,8 @@ pub(crate) fn request_span(
                 meta.get("tracestate").and_then(Value::as_str),
             )
         });
-    octomesh_telemetry::adopt(&span, meta_parent.as_ref().or(env.trace_parent.as_ref()));
+    let parent = meta_parent.or_else(|| env.trace_parent.clone());
+    octomesh_telemetry::adopt(&span, parent.as_ref());
     octomesh_telemetry::set_attributes(&span, || {
         let mut attributes = vec![
             KeyValue::new("mcp.method.name", method.to_owned()),
@@ -64,7 +66,7 @@ pub(crate) fn request_span(
         }
         attributes
     });
-    span
+    (span, parent)
 }
 
 /// `{mcp.method.name} {target}`, formatted only if a layer asks for the field.
