@@ -3,7 +3,8 @@
 # official Rust SDK's stateless echo server (shared/bench-peers/rmcp-echo), all measured by the same wrk script.
 #
 #   bash bench/run.sh            # ~3 min; results in bench/results/
-# Env: ONLY (comma list of rows: octomesh-grpc,octomesh-grpc-traced,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless),
+# Env: ONLY (comma list of rows: octomesh-grpc,octomesh-grpc-traced,octomesh-grpc-traced-10pct,octomesh-grpc-tcp,
+#      octomesh-inprocess,rmcp-stateless),
 #      DUR (seconds per wrk
 #      run, default 10), STREAMS (open GET streams for the memory row, default 10000),
 #      PEERS (path of shared/bench-peers, default ../shared/bench-peers beside the repo).
@@ -40,8 +41,8 @@ fi
 # Stop every server this script started, whatever happens.
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
-for port in 3101 3102 3103 3104 3105 3106 3107; do port_free "$port" || { echo "port $port is in use: stop what listens there first"; exit 2; }; done
-ONLY=${ONLY:-octomesh-grpc,octomesh-grpc-traced,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless}
+for port in 3101 3102 3103 3104 3105 3106 3107 3108; do port_free "$port" || { echo "port $port is in use: stop what listens there first"; exit 2; }; done
+ONLY=${ONLY:-octomesh-grpc,octomesh-grpc-traced,octomesh-grpc-traced-10pct,octomesh-grpc-tcp,octomesh-inprocess,rmcp-stateless}
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 not up"; return 1; }
@@ -83,18 +84,27 @@ if wanted octomesh-grpc; then
   echo "== octomesh-mcp: gateway -> gRPC -> worker (up's default: private Unix socket)"
   run_octomesh octomesh-grpc 3101
 fi
-if wanted octomesh-grpc-traced; then
-  echo "== octomesh-mcp: the same, every call traced (sampling 1.0), exported over OTLP/gRPC to rotel"
+# The gRPC row again with spans exported over OTLP/gRPC to rotel (a real collector, blackhole exporter, on the
+# same cores) at the sampler given; rotel's span count goes to $OUT/NAME.spans.
+run_traced() { # name port sampler [sampler-arg]
+  local name=$1 port=$2 sampler=$3 arg=${4:-} rotel
   [ -x "${PEER_ROTEL:-}" ] || { bash .ci/install-peers.sh >/dev/null; source .ci/peers-env.sh; }
   "$PEER_ROTEL" start --otlp-grpc-endpoint 127.0.0.1:3105 --otlp-http-endpoint 127.0.0.1:3107 \
-    --exporter blackhole --debug-log traces \
-    --pid-file "$OUT/rotel.pid" >"$OUT/rotel.log" 2>&1 &
+    --exporter blackhole --debug-log traces --pid-file "$OUT/rotel.pid" >"$OUT/$name.rotel.log" 2>&1 &
   rotel=$!; wait_port 3105
-  OCTO_ENV="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:3105 OTEL_TRACES_SAMPLER=always_on" \
-    run_octomesh octomesh-grpc-traced 3106
+  OCTO_ENV="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:3105 OTEL_TRACES_SAMPLER=$sampler${arg:+ OTEL_TRACES_SAMPLER_ARG=$arg}" \
+    run_octomesh "$name" "$port"
   kill "$rotel"; wait "$rotel" 2>/dev/null || true
-  # Spans rotel received (one log line per batch), for the table's note.
-  grep -o 'spans=[0-9]*' "$OUT/rotel.log" | cut -d= -f2 | awk '{s+=$1} END {print s+0}' > "$OUT/rotel_spans.txt"
+  sed 's/\x1b\[[0-9;]*m//g' "$OUT/$name.rotel.log" | grep -o 'spans=[0-9]*' | cut -d= -f2 \
+    | awk '{s+=$1} END {print s+0}' > "$OUT/$name.spans"
+}
+if wanted octomesh-grpc-traced; then
+  echo "== octomesh-mcp: the same, every call traced (sampling 1.0), exported over OTLP/gRPC to rotel"
+  run_traced octomesh-grpc-traced 3106 always_on
+fi
+if wanted octomesh-grpc-traced-10pct; then
+  echo "== octomesh-mcp: the same, 10% of traces sampled (parent-based ratio 0.1), exported to rotel"
+  run_traced octomesh-grpc-traced-10pct 3108 parentbased_traceidratio 0.1
 fi
 if wanted octomesh-grpc-tcp; then
   echo "== octomesh-mcp: gateway -> gRPC over loopback TCP -> worker"

@@ -31,7 +31,8 @@ def ratio(v, r):
 
 print("| server | tools/call c=1 p50 / p99 ms | tools/call c=32 calls/s | initialize c=32 /s | tools/list c=1 p50 ms | RSS idle |")
 print("|---|---|---:|---:|---:|---:|")
-for name in ["octomesh-grpc", "octomesh-grpc-traced", "octomesh-grpc-tcp", "octomesh-inprocess", "rmcp-stateless"]:
+for name in ["octomesh-grpc", "octomesh-grpc-traced", "octomesh-grpc-traced-10pct", "octomesh-grpc-tcp",
+             "octomesh-inprocess", "rmcp-stateless"]:
     r = rows.get(name)
     if not r:
         continue
@@ -47,14 +48,21 @@ if streams:
     print(f"\nOpen GET streams ({name}): RSS {idle / 1024:.1f} MiB idle → {after / 1024:.1f} MiB with {n:,} streams "
           f"= {per:.1f} KiB per stream.")
 
-plain, traced = rows.get("octomesh-grpc"), rows.get("octomesh-grpc-traced")
-if plain and traced:
+plain = rows.get("octomesh-grpc")
+for traced_name, label in (("octomesh-grpc-traced", "sampling 1.0"), ("octomesh-grpc-traced-10pct", "sampling 0.1")):
+    traced = rows.get(traced_name)
+    if not (plain and traced):
+        continue
+
     def rps(r):
         return float(r.get(("tools_call", "32"), {}).get("rps") or 0)
+
     def p50(r):
         return float(r.get(("tools_call", "1"), {}).get("p50_ms") or 0)
+
     loss = 1 - rps(traced) / rps(plain) if rps(plain) else 0
-    spans = (out / "rotel_spans.txt").read_text().strip() if (out / "rotel_spans.txt").exists() else "?"
-    print(f"\nTracing cost (octomesh-grpc-traced vs octomesh-grpc, same run): {loss:.1%} fewer calls/s at c=32 "
+    spans_file = out / f"{traced_name}.spans"
+    spans = spans_file.read_text().strip() if spans_file.exists() else "?"
+    print(f"\nTracing cost, {label} ({traced_name} vs octomesh-grpc, same run): {loss:.1%} fewer calls/s at c=32 "
           f"({rps(traced):,.0f} vs {rps(plain):,.0f}); c=1 p50 {p50(traced):.3f} vs {p50(plain):.3f} ms; "
-          f"rotel received {int(spans):,} spans." if spans.isdigit() else "")
+          f"rotel received {spans} spans.")

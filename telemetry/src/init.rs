@@ -3,7 +3,7 @@
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::filter::{EnvFilter, filter_fn};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -22,21 +22,21 @@ pub enum LogFormat {
 
 /// The installed telemetry; [`Telemetry::shutdown`] flushes the spans not yet exported.
 pub struct Telemetry {
-    provider: SdkTracerProvider,
-    exporting: bool,
+    /// Present when spans are exported.
+    provider: Option<SdkTracerProvider>,
 }
 
 impl Telemetry {
     /// Whether spans are exported over OTLP.
     pub fn exporting(&self) -> bool {
-        self.exporting
+        self.provider.is_some()
     }
 
     /// Exports what is still buffered and stops the exporter. Blocks: call it outside async code,
     /// while the Tokio runtime that built the exporter is still alive.
     pub fn shutdown(self) {
-        if self.exporting
-            && let Err(error) = self.provider.shutdown()
+        if let Some(provider) = self.provider
+            && let Err(error) = provider.shutdown()
         {
             eprintln!("octomesh-mcp: the last spans could not be exported: {error}");
         }
@@ -63,16 +63,16 @@ pub fn init(service_name: &str, format: LogFormat) -> Telemetry {
     } else {
         None
     };
-    let exporting = exporter.is_some();
-    let builder = SdkTracerProvider::builder().with_resource(resource(service_name));
-    let provider = match exporter {
-        Some(exporter) => builder.with_batch_exporter(exporter).build(),
-        None => builder.with_sampler(Sampler::AlwaysOff).build(),
-    };
+    let provider = exporter.map(|exporter| {
+        SdkTracerProvider::builder()
+            .with_resource(resource(service_name))
+            .with_batch_exporter(exporter)
+            .build()
+    });
     // Without an exporter there is no OpenTelemetry layer at all: it would cost a fifth of the
     // gateway's throughput for spans nobody receives (bench/README.md). Log lines then carry the
     // caller's trace id when it sent one (`adopt`).
-    let otel = exporting.then(|| {
+    let otel = provider.as_ref().map(|provider| {
         tracing_opentelemetry::layer()
             .with_tracer(provider.tracer("octomesh-mcp"))
             // Parents come from the `tracing` span tree; no OpenTelemetry context is attached on
@@ -105,10 +105,7 @@ pub fn init(service_name: &str, format: LogFormat) -> Telemetry {
     for problem in problems {
         tracing::warn!("{problem}; spans are not exported");
     }
-    Telemetry {
-        provider,
-        exporting,
-    }
+    Telemetry { provider }
 }
 
 /// The resource of every span: `service.name` defaults to the role's name.

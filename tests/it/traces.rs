@@ -266,7 +266,12 @@ async fn rotel_accepts_the_export_over_grpc_and_http() {
     // The HTTP run also records tool payloads (`OCTOMESH_TRACE_PAYLOADS`); the gRPC run does not.
     for (protocol, port, service, payloads) in [
         ("grpc", rotel.grpc_port, "octomesh-rotel-grpc", "false"),
-        ("http/protobuf", rotel.http_port, "octomesh-rotel-http", "true"),
+        (
+            "http/protobuf",
+            rotel.http_port,
+            "octomesh-rotel-http",
+            "true",
+        ),
     ] {
         let listen = free_port();
         let endpoint = format!("http://127.0.0.1:{port}");

@@ -127,12 +127,5 @@ fn map_error(error: GraphQlError) -> ClientError {
 
 /// A transport error's text without the URL (which may carry a tenant or a query string).
 pub(crate) fn without_url(error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "connection refused"
-    } else {
-        "transport error"
-    };
-    kind.to_owned()
+    crate::traced::TransportFailure::of(error).text().to_owned()
 }

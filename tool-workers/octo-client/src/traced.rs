@@ -49,15 +49,46 @@ pub(crate) async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<re
             }
         }
         Err(error) => {
-            let kind = if error.is_timeout() {
-                "timeout"
-            } else if error.is_connect() {
-                "connect"
-            } else {
-                "request"
-            };
-            octomesh_telemetry::set_error(&span, kind);
+            octomesh_telemetry::set_error(&span, TransportFailure::of(error).error_type());
         }
     }
     outcome
+}
+
+/// Why a request got no answer, without the URL (which may carry a tenant or a query string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransportFailure {
+    Timeout,
+    Connect,
+    Other,
+}
+
+impl TransportFailure {
+    pub(crate) fn of(error: &reqwest::Error) -> TransportFailure {
+        if error.is_timeout() {
+            TransportFailure::Timeout
+        } else if error.is_connect() {
+            TransportFailure::Connect
+        } else {
+            TransportFailure::Other
+        }
+    }
+
+    /// For messages.
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            TransportFailure::Timeout => "timed out",
+            TransportFailure::Connect => "connection refused",
+            TransportFailure::Other => "transport error",
+        }
+    }
+
+    /// For the span's `error.type`.
+    pub(crate) fn error_type(self) -> &'static str {
+        match self {
+            TransportFailure::Timeout => "timeout",
+            TransportFailure::Connect => "connect",
+            TransportFailure::Other => "request",
+        }
+    }
 }
