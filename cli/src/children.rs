@@ -22,8 +22,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The running children.
 pub struct Children {
-    /// The platform's base URL, when `up` started one.
-    pub asset_url: Option<String>,
+    /// The platform process's base URL, when `up` started one (no `--asset-url`).
+    pub platform_url: Option<String>,
     /// Where the workers listen, for the gateway's `--worker`.
     pub worker_urls: Vec<String>,
     children: Vec<(String, Child)>,
@@ -39,7 +39,7 @@ impl Children {
         data_dir: &Path,
     ) -> anyhow::Result<Children> {
         let mut children = Children {
-            asset_url: args.asset_url.clone(),
+            platform_url: None,
             worker_urls: Vec::new(),
             children: Vec::new(),
             socket_dir: crate::stack::private_socket_dir()?,
@@ -71,7 +71,7 @@ impl Children {
                     tokio::net::TcpStream::connect(listen).await.is_ok()
                 })
                 .await?;
-            children.asset_url = Some(format!("http://{listen}"));
+            children.platform_url = Some(format!("http://{listen}"));
         }
         for family in families {
             let socket = children.socket_dir.join(format!("{family}.sock"));
@@ -83,7 +83,7 @@ impl Children {
                 "--listen".into(),
                 address.to_string().into(),
             ])?;
-            if let Some(url) = &children.asset_url {
+            if let Some(url) = args.asset_url.as_ref().or(children.platform_url.as_ref()) {
                 command.env("OCTOMESH_ASSET_URL", url);
             }
             let child = command

@@ -75,13 +75,13 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             .await?,
         ),
     };
-    let asset_url = match &children {
-        Some(children) => children.asset_url.clone(),
-        None => args
-            .asset_url
-            .clone()
-            .or_else(|| embedded.as_ref().map(|platform| platform.url.clone())),
+    // The platform this `up` started, in its process or as a child.
+    let platform_url = match (&embedded, &children) {
+        (Some(platform), _) => Some(platform.url.clone()),
+        (None, Some(children)) => children.platform_url.clone(),
+        (None, None) => None,
     };
+    let asset_url = args.asset_url.clone().or_else(|| platform_url.clone());
     let mut gateway = gateway_config(args.listen, &args.gateway)?;
     if args.no_auth {
         anyhow::ensure!(
@@ -91,10 +91,6 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         );
         eprintln!("WARNING: --no-auth: every call is accepted without sign-in (loopback only).");
     } else {
-        let platform_url = match &children {
-            Some(_) if args.asset_url.is_none() => asset_url.clone(),
-            _ => embedded.as_ref().map(|platform| platform.url.clone()),
-        };
         let authority = args.auth_authority.clone().or(platform_url);
         gateway.auth = auth_config(authority.as_deref(), &args.gateway);
     }

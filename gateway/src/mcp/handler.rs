@@ -93,12 +93,11 @@ pub(crate) fn error_reply(id: &RequestId, code: i64, message: &str) -> Reply {
 
 /// Answers one request, inside its server span (which lasts as long as a streamed reply).
 pub(crate) async fn handle_request(
-    env: Env,
+    mut env: Env,
     id: RequestId,
     method: &str,
     params: Map<String, Value>,
 ) -> Reply {
-    let mut env = env;
     let (span, parent) = crate::mcp::trace::request_span(&env, &id, method, &params);
     env.trace_parent = parent;
     match answer(env, id, method, params)
