@@ -12,6 +12,8 @@ use anyhow::Context as _;
 use octomesh_proto::address::WorkerAddress;
 use tokio::process::{Child, Command};
 
+use octomesh_platform::{PlatformOptions, ServiceKind, ServiceUrls};
+
 use crate::cli::UpArgs;
 
 /// Set on children: stop when stdin reaches its end (the parent closed it or exited).
@@ -22,8 +24,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The running children.
 pub struct Children {
-    /// The platform process's base URL, when `up` started one (no `--asset-url`).
-    pub platform_url: Option<String>,
+    /// The platform services' base URLs, when `up` started them (no backends named).
+    pub platform_urls: Option<ServiceUrls>,
     /// Where the workers listen, for the gateway's `--worker`.
     pub worker_urls: Vec<String>,
     children: Vec<(String, Child)>,
@@ -36,22 +38,30 @@ impl Children {
     pub async fn start(
         args: &UpArgs,
         families: &[&str],
-        data_dir: &Path,
+        addresses: &[(ServiceKind, SocketAddr)],
+        options: &PlatformOptions,
     ) -> anyhow::Result<Children> {
+        let data_dir: &Path = &options.data_dir;
         let mut children = Children {
-            platform_url: None,
+            platform_urls: None,
             worker_urls: Vec::new(),
             children: Vec::new(),
             socket_dir: crate::stack::private_socket_dir()?,
         };
-        if args.asset_url.is_none() {
-            let listen = concrete(args.platform_listen)?;
-            let mut command = vec![
-                "platform".into(),
-                "--listen".into(),
-                listen.to_string().into(),
-            ];
+        if !args.backends.any() {
+            let mut urls = ServiceUrls::local_defaults("127.0.0.1");
+            let mut command: Vec<OsString> = vec!["platform".into()];
+            let mut probes = Vec::new();
+            for (kind, address) in addresses {
+                let address = concrete(*address)?;
+                urls.set(*kind, &format!("http://{address}"));
+                command.extend(["--listen".into(), format!("{kind}={address}").into()]);
+                probes.push(address);
+            }
             command.extend(["--data-dir".into(), data_dir.as_os_str().to_owned()]);
+            if let Some(mcp_url) = &options.mcp_url {
+                command.extend(["--mcp-url".into(), mcp_url.into()]);
+            }
             if args.demo {
                 command.push("--demo".into());
             }
@@ -67,11 +77,19 @@ impl Children {
                 .context("cannot start the platform process")?;
             children.children.push(("platform".to_owned(), child));
             children
-                .wait_until("platform", || async move {
-                    tokio::net::TcpStream::connect(listen).await.is_ok()
+                .wait_until("platform", || {
+                    let probes = probes.clone();
+                    async move {
+                        for probe in probes {
+                            if tokio::net::TcpStream::connect(probe).await.is_err() {
+                                return false;
+                            }
+                        }
+                        true
+                    }
                 })
                 .await?;
-            children.platform_url = Some(format!("http://{listen}"));
+            children.platform_urls = Some(urls);
         }
         for family in families {
             let socket = children.socket_dir.join(format!("{family}.sock"));
@@ -83,8 +101,10 @@ impl Children {
                 "--listen".into(),
                 address.to_string().into(),
             ])?;
-            if let Some(url) = args.asset_url.as_ref().or(children.platform_url.as_ref()) {
-                command.env("OCTOMESH_ASSET_URL", url);
+            if let Some(urls) = &children.platform_urls {
+                for (variable, kind) in BACKEND_VARIABLES {
+                    command.env(variable, urls.of(kind));
+                }
             }
             let child = command
                 .spawn()
@@ -141,6 +161,15 @@ impl Children {
         let _ = std::fs::remove_dir_all(&self.socket_dir);
     }
 }
+
+/// The variable of each backend's URL, as workers read them.
+const BACKEND_VARIABLES: [(&str, ServiceKind); 5] = [
+    ("OCTOMESH_IDENTITY_URL", ServiceKind::Identity),
+    ("OCTOMESH_ASSET_URL", ServiceKind::AssetRepository),
+    ("OCTOMESH_BOT_URL", ServiceKind::Bot),
+    ("OCTOMESH_COMMUNICATION_URL", ServiceKind::Communication),
+    ("OCTOMESH_REPORTING_URL", ServiceKind::Reporting),
+];
 
 /// `octomesh-mcp ARGS` as a child that stops with its parent.
 fn spawn(args: Vec<OsString>) -> anyhow::Result<Command> {

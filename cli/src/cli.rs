@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use octomesh_platform::ServiceKind;
 use octomesh_proto::address::WorkerAddress;
 
 /// OctoMesh MCP server: AI assistants' reach over the OctoMesh industrial data platform.
@@ -51,6 +52,9 @@ impl Cli {
             Command::Up(_) => "octomesh-mcp".to_owned(),
             Command::Gateway(_) => "octomesh-mcp-gateway".to_owned(),
             Command::Worker(args) => format!("octomesh-mcp-worker-{}", args.family),
+            Command::Platform(args) if args.services.len() == 1 => {
+                format!("octomesh-{}", args.services[0].name())
+            }
             Command::Platform(_) => "octomesh-platform".to_owned(),
             Command::Operator(_) => "octomesh-mcp-operator".to_owned(),
             Command::Crdgen(_) => "octomesh-mcp-crdgen".to_owned(),
@@ -66,7 +70,8 @@ pub enum Command {
     Gateway(GatewayArgs),
     /// Run one tool-worker family over gRPC.
     Worker(WorkerArgs),
-    /// Run the embedded OctoMesh platform (asset repository: REST and GraphQL).
+    /// Run the embedded OctoMesh platform: identity, asset repository, bot, communication,
+    /// reporting and discovery, each on its own port (or `--service NAME` alone).
     Platform(PlatformArgs),
     /// Print the McpDeployment CustomResourceDefinition (YAML) for `kubectl apply -f -`.
     Crdgen(CrdgenArgs),
@@ -95,23 +100,64 @@ pub struct CrdgenArgs {
     pub values_schema: bool,
 }
 
-/// Where the OctoMesh backend services are (the `{asset}`, … of the platform's URL scheme).
-#[derive(Debug, Clone, Args)]
+/// Where the OctoMesh backend services are (the `{asset}`, `{identity}`, … of the platform's URL
+/// scheme, the `backends` of an McpDeployment): each on its own, or read from the platform's
+/// discovery endpoint (`--platform-url`); a URL given on its own wins over the discovered one.
+#[derive(Debug, Clone, Default, Args)]
 pub struct BackendOptions {
+    /// The platform services' base URL; the other URLs are read from its
+    /// `GET /octosystem/_configuration`, e.g. https://platform.example.com.
+    #[arg(long, env = "OCTOMESH_PLATFORM_URL")]
+    pub platform_url: Option<String>,
+    /// The identity service's base URL (the OpenID issuer), e.g. https://connect.example.com.
+    #[arg(long, env = "OCTOMESH_IDENTITY_URL")]
+    pub identity_url: Option<String>,
     /// The asset repository's base URL, e.g. https://assets.example.com.
     #[arg(long, env = "OCTOMESH_ASSET_URL")]
     pub asset_url: Option<String>,
+    /// The bot service's base URL, e.g. https://bots.example.com.
+    #[arg(long, env = "OCTOMESH_BOT_URL")]
+    pub bot_url: Option<String>,
+    /// The communication controller's base URL, e.g. https://communication.example.com.
+    #[arg(long, env = "OCTOMESH_COMMUNICATION_URL")]
+    pub communication_url: Option<String>,
+    /// The reporting service's base URL, e.g. https://reporting.example.com.
+    #[arg(long, env = "OCTOMESH_REPORTING_URL")]
+    pub reporting_url: Option<String>,
+}
+
+/// Where one platform service listens: `SERVICE=IP:PORT`, or `IP:PORT` alone for the only service
+/// run (or, with several, the discovery service; the others then listen on the same IP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenSpec {
+    pub service: Option<ServiceKind>,
+    pub address: SocketAddr,
+}
+
+impl ListenSpec {
+    pub fn parse(text: &str) -> Result<ListenSpec, String> {
+        let (service, address) = match text.split_once('=') {
+            Some((service, address)) => (Some(ServiceKind::parse(service)?), address),
+            None => (None, text),
+        };
+        let address = address.trim().parse().map_err(|_| {
+            format!("`{address}` is not an address: give IP:PORT, e.g. 127.0.0.1:5001")
+        })?;
+        Ok(ListenSpec { service, address })
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct PlatformArgs {
-    /// Where the platform listens.
-    #[arg(
-        long,
-        env = "OCTOMESH_PLATFORM_LISTEN",
-        default_value = "127.0.0.1:5001"
-    )]
-    pub listen: SocketAddr,
+    /// Run only this service (repeatable): identity, asset-repository, bot, communication,
+    /// reporting, discovery. Default: all of them, each on its own port.
+    #[arg(long = "service", env = "OCTOMESH_PLATFORM_SERVICES", value_delimiter = ',', value_parser = ServiceKind::parse)]
+    pub services: Vec<ServiceKind>,
+    /// Where a service listens (repeatable): `SERVICE=IP:PORT`, or `IP:PORT` for the only service
+    /// run. Default: 127.0.0.1 and OctoMesh's ports (identity 5003, asset-repository 5001, bot
+    /// 5009, communication 5015, reporting 5007, discovery 5000).
+    #[arg(long = "listen", env = "OCTOMESH_PLATFORM_LISTEN", value_delimiter = ',', value_parser = ListenSpec::parse)]
+    pub listen: Vec<ListenSpec>,
     /// Where tenants' databases live (default: $XDG_DATA_HOME/octomesh-mcp or
     /// ~/.local/share/octomesh-mcp).
     #[arg(long, env = "OCTOMESH_DATA_DIR")]
@@ -123,9 +169,15 @@ pub struct PlatformArgs {
     /// once).
     #[arg(long, env = "OCTOMESH_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
-    /// Serve the asset repository without checking tokens (loopback experiments only).
+    /// Serve without checking tokens (loopback experiments only).
     #[arg(long, env = "OCTOMESH_NO_AUTH")]
     pub no_auth: bool,
+    /// The MCP endpoint, for `_configuration`'s `mcpServices`.
+    #[arg(long, env = "OCTOMESH_MCP_URL")]
+    pub mcp_url: Option<String>,
+    /// Where the services not run by this process are (`--identity-url`, `--asset-url`, …).
+    #[command(flatten)]
+    pub backends: BackendOptions,
 }
 
 /// Options shared by `up` and `gateway`.
@@ -214,12 +266,14 @@ pub struct UpArgs {
     /// Seed a `demo` tenant (sites → machines → sensors, about 3,000 entities) unless it exists.
     #[arg(long, env = "OCTOMESH_DEMO")]
     pub demo: bool,
-    /// Where the embedded platform listens (loopback; port 0 picks a free one).
-    #[arg(long, env = "OCTOMESH_PLATFORM_LISTEN", default_value = "127.0.0.1:0")]
-    pub platform_listen: SocketAddr,
-    /// Use this OctoMesh asset repository instead of starting the embedded platform.
-    #[arg(long, env = "OCTOMESH_ASSET_URL", conflicts_with = "demo")]
-    pub asset_url: Option<String>,
+    /// Where the embedded platform's services listen (repeatable): `SERVICE=IP:PORT`, or `IP:PORT`
+    /// for the discovery service. Default: loopback, free ports.
+    #[arg(long = "platform-listen", env = "OCTOMESH_PLATFORM_LISTEN", value_delimiter = ',', value_parser = ListenSpec::parse)]
+    pub platform_listen: Vec<ListenSpec>,
+    /// Use these OctoMesh services instead of starting the embedded platform (`--platform-url`,
+    /// or `--asset-url`, `--identity-url`, …).
+    #[command(flatten)]
+    pub backends: BackendOptions,
     /// The password of the `admin` account a new data directory gets (default: drawn and shown
     /// once).
     #[arg(long, env = "OCTOMESH_ADMIN_PASSWORD", hide_env_values = true)]
@@ -227,8 +281,7 @@ pub struct UpArgs {
     /// No authentication at all (loopback only): for scripts and quick experiments.
     #[arg(long, env = "OCTOMESH_NO_AUTH")]
     pub no_auth: bool,
-    /// The OAuth authority (issuer URL) to trust with `--asset-url` (default with the embedded
-    /// platform: its identity service).
+    /// The OAuth authority (issuer URL) to trust (default: the identity service).
     #[arg(long, env = "OCTOMESH_AUTH_AUTHORITY")]
     pub auth_authority: Option<String>,
     #[command(flatten)]
@@ -240,10 +293,13 @@ pub struct GatewayArgs {
     /// Where the MCP endpoint listens.
     #[arg(long, env = "OCTOMESH_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The OAuth authority (issuer URL) whose tokens the gateway accepts; none: no
-    /// authentication.
+    /// The OAuth authority (issuer URL) whose tokens the gateway accepts (default: the identity
+    /// service of the backends); none: no authentication.
     #[arg(long, env = "OCTOMESH_AUTH_AUTHORITY")]
     pub auth_authority: Option<String>,
+    /// Where the OctoMesh services are (the identity service is the default authority).
+    #[command(flatten)]
+    pub backends: BackendOptions,
     /// A worker's gRPC URL (repeatable), e.g. http://ck-workers:50051.
     #[arg(
         long = "worker",

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use octomesh_proto::ToolHost;
 
-use crate::cli::BackendOptions;
+use crate::backends::Backends;
 
 /// Every family name, for help and error messages.
 pub const FAMILIES: [&str; 4] = [
@@ -15,18 +15,18 @@ pub const FAMILIES: [&str; 4] = [
 ];
 
 /// The registry of family `name`, as a host, reaching the backends in `backends`.
-pub fn host(name: &str, backends: &BackendOptions) -> anyhow::Result<Arc<dyn ToolHost>> {
+pub fn host(name: &str, backends: &Backends) -> anyhow::Result<Arc<dyn ToolHost>> {
     match name {
         octomesh_tools_ck::FAMILY => Ok(Arc::new(
-            octomesh_tools_ck::registry(backends.asset_url.as_deref())
+            octomesh_tools_ck::registry(backends.asset_repository.as_deref())
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_aggregation::FAMILY => Ok(Arc::new(
-            octomesh_tools_aggregation::registry(backends.asset_url.as_deref())
+            octomesh_tools_aggregation::registry(backends.asset_repository.as_deref())
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_platform_admin::FAMILY => Ok(Arc::new(
-            octomesh_tools_platform_admin::registry(backends.asset_url.as_deref())
+            octomesh_tools_platform_admin::registry(backends.asset_repository.as_deref())
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_fixtures::FAMILY => Ok(Arc::new(octomesh_tools_fixtures::registry())),

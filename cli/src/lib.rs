@@ -2,6 +2,7 @@
 //!
 //! This crate only parses configuration and wires crates together; it holds no MCP or tool logic.
 
+pub mod backends;
 pub mod children;
 pub mod cli;
 pub mod families;

@@ -14,15 +14,17 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::cli::{
-    AuthModeArg, BackendOptions, GatewayArgs, GatewayOptions, UpArgs, WorkerArgs, WorkerTransport,
-};
+use crate::backends::Backends;
+use crate::cli::{AuthModeArg, GatewayArgs, GatewayOptions, UpArgs, WorkerArgs, WorkerTransport};
 use crate::families;
+use crate::platform::EmbeddedPlatform;
+use octomesh_platform::{PlatformOptions, ServiceKind};
 
 /// `octomesh-mcp worker`.
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let stop = crate::signal::shutdown();
-    let host = families::host(&args.family, &args.backends)?;
+    let backends = args.backends.resolve().await?;
+    let host = families::host(&args.family, &backends)?;
     let listener = WorkerListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -36,7 +38,11 @@ pub async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
     let stop = crate::signal::shutdown();
     let mut config = gateway_config(args.listen, &args.gateway)?;
     config.worker_urls = args.workers;
-    config.auth = auth_config(args.auth_authority.as_deref(), &args.gateway);
+    let authority = match args.auth_authority {
+        Some(authority) => Some(authority),
+        None => args.backends.resolve().await?.identity,
+    };
+    config.auth = auth_config(authority.as_deref(), &args.gateway);
     if config.auth.is_none() {
         tracing::warn!("No --auth-authority: the gateway accepts every caller.");
     }
@@ -49,8 +55,8 @@ pub async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
     serve_with_drain(gateway, listener, drain, stop).await
 }
 
-/// `octomesh-mcp up`: the embedded platform (unless `--asset-url` names another), workers on
-/// private sockets (or in-process), then the gateway.
+/// `octomesh-mcp up`: the embedded platform (unless backends are named), workers on private
+/// sockets (or in-process), then the gateway.
 pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let stop = crate::signal::shutdown();
     let families = families::for_up(args.fixtures);
@@ -58,30 +64,44 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         .data_dir
         .clone()
         .unwrap_or_else(crate::platform::default_data_dir);
+    let external = args.backends.any();
+    anyhow::ensure!(
+        !(external && args.demo),
+        "--demo seeds the embedded platform, which `up` does not start when backends are named (--platform-url, --asset-url, …)"
+    );
+    let addresses =
+        crate::platform::listen_addresses(&ServiceKind::ALL, &args.platform_listen, |_| {
+            SocketAddr::from(([127, 0, 0, 1], 0))
+        })?;
+    let options = PlatformOptions {
+        data_dir: data_dir.clone(),
+        demo: args.demo,
+        admin_password: args.admin_password.clone(),
+        enforce_auth: !args.no_auth,
+        mcp_url: (args.listen.port() != 0).then(|| format!("http://{}/mcp", args.listen)),
+    };
     let children = match args.processes {
-        true => Some(crate::children::Children::start(&args, &families, &data_dir).await?),
+        true => {
+            Some(crate::children::Children::start(&args, &families, &addresses, &options).await?)
+        }
         false => None,
     };
-    let embedded = match (&args.asset_url, &children) {
-        (Some(_), _) | (None, Some(_)) => None,
-        (None, None) => Some(
-            crate::platform::EmbeddedPlatform::start(
-                &data_dir,
-                args.platform_listen,
-                args.demo,
-                args.admin_password.as_deref(),
-                !args.no_auth,
-            )
-            .await?,
-        ),
+    let embedded = match (external, &children) {
+        (false, None) => {
+            Some(EmbeddedPlatform::start(&addresses, &Backends::default(), &options).await?)
+        }
+        _ => None,
     };
-    // The platform this `up` started, in its process or as a child.
-    let platform_url = match (&embedded, &children) {
-        (Some(platform), _) => Some(platform.url.clone()),
-        (None, Some(children)) => children.platform_url.clone(),
+    // The platform this `up` started, in its process or as children.
+    let platform_urls = match (&embedded, &children) {
+        (Some(platform), _) => Some(platform.urls.clone()),
+        (None, Some(children)) => children.platform_urls.clone(),
         (None, None) => None,
     };
-    let asset_url = args.asset_url.clone().or_else(|| platform_url.clone());
+    let backends = match &platform_urls {
+        Some(urls) => crate::platform::backends_of(urls),
+        None => args.backends.resolve().await?,
+    };
     let mut gateway = gateway_config(args.listen, &args.gateway)?;
     if args.no_auth {
         anyhow::ensure!(
@@ -91,7 +111,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         );
         eprintln!("WARNING: --no-auth: every call is accepted without sign-in (loopback only).");
     } else {
-        let authority = args.auth_authority.clone().or(platform_url);
+        let authority = args.auth_authority.clone().or(backends.identity.clone());
         gateway.auth = auth_config(authority.as_deref(), &args.gateway);
     }
     if let Some(children) = &children {
@@ -107,22 +127,19 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         in_process: args.in_process,
         worker_transport: args.worker_transport,
         gateway,
-        backends: BackendOptions {
-            asset_url: asset_url.clone(),
-        },
+        backends: backends.clone(),
     })
     .await?;
     let url = format!("http://{}/mcp", stack.address);
     println!("octomesh-mcp is up: {url}");
     println!("  families: {}", families.join(", "));
-    match &embedded {
-        Some(platform) => {
-            println!(
-                "  platform: {} (GraphQL at /tenants/{{tenantId}}/GraphQL), data in {}",
-                platform.url,
-                data_dir.display()
-            );
-            crate::platform::print_new_admin(platform);
+    match &platform_urls {
+        Some(urls) => {
+            println!("  platform services (data in {}):", data_dir.display());
+            crate::platform::print_services(urls, &ServiceKind::ALL);
+            if let Some(platform) = &embedded {
+                crate::platform::print_new_admin(platform);
+            }
             if args.demo {
                 println!(
                     "  demo tenant: {url_base}/demo/mcp  (try: get_available_types, then query_entities on Demo/Machine)",
@@ -130,13 +147,12 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
                 );
             }
         }
-        None => println!(
-            "  asset repository: {}",
-            asset_url.as_deref().unwrap_or_default()
-        ),
+        None => println!("  backends: {}", backends_summary(&backends)),
     }
     if children.is_some() {
-        println!("  processes: platform and one worker per family, stopped with this one");
+        println!(
+            "  processes: each platform service and each worker family as a child, stopped with this one"
+        );
     }
     println!("  register it with Claude Code:  claude mcp add --transport http octomesh {url}");
     println!(
@@ -157,6 +173,21 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             .await;
     }
     Ok(())
+}
+
+/// `identity http://…, asset-repository http://…` for the backends that are known.
+fn backends_summary(backends: &Backends) -> String {
+    [
+        ("identity", &backends.identity),
+        ("asset-repository", &backends.asset_repository),
+        ("bot", &backends.bot),
+        ("communication", &backends.communication),
+        ("reporting", &backends.reporting),
+    ]
+    .into_iter()
+    .filter_map(|(name, url)| url.as_ref().map(|url| format!("{name} {url}")))
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// The gateway's OAuth configuration for `authority`, if any.
@@ -217,7 +248,7 @@ pub struct StackOptions {
     pub worker_transport: WorkerTransport,
     pub gateway: GatewayConfig,
     /// Where the families reach the backend services.
-    pub backends: BackendOptions,
+    pub backends: Backends,
 }
 
 /// A gateway and its workers running in this process.

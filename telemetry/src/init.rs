@@ -97,7 +97,7 @@ pub fn init(service_name: &str, format: LogFormat) -> Telemetry {
             .with_writer(std::io::stderr)
             .boxed(),
     }
-    .with_filter(levels);
+    .with_filter(crate::log_levels::Levels { base: levels });
     let _ = tracing_subscriber::registry()
         .with(otel)
         .with(logs)

@@ -11,6 +11,7 @@ mod export;
 mod http_client;
 mod in_span;
 mod init;
+pub mod log_levels;
 mod payloads;
 pub mod propagation;
 

@@ -10,12 +10,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use octomesh_octo_client::AssetClient;
-use octomesh_octo_client::types::NewEntity;
-use octomesh_platform::ck::load::LibraryFiles;
-use octomesh_platform::store::{
+use octomesh_asset_repository::ck::load::LibraryFiles;
+use octomesh_asset_repository::store::{
     EntityInput, EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, Platform, SortColumn,
 };
+use octomesh_octo_client::AssetClient;
+use octomesh_octo_client::types::NewEntity;
 use octomesh_tests::TestStack;
 use serde_json::json;
 
@@ -61,8 +61,11 @@ fn main() {
     let plant = LibraryFiles::read_dir(&root.join("platform/fixtures/plant")).expect("plant loads");
     let store_count = n_entities - over_graphql;
     let store_secs = {
-        let platform = Platform::open(&data_dir, octomesh_platform::builtin::builtin_libraries())
-            .expect("the data directory opens");
+        let platform = Platform::open(
+            &data_dir,
+            octomesh_asset_repository::builtin::builtin_libraries(),
+        )
+        .expect("the data directory opens");
         let tenant = platform.create_tenant(TENANT).expect("a tenant");
         tenant.import_ck(&plant).expect("plant installs");
         let started = Instant::now();
@@ -86,7 +89,7 @@ fn main() {
         let embedded = stack.platform.as_ref().expect("the platform runs");
 
         // 2. The rest through the asset repository's GraphQL `create` mutation, over HTTP.
-        let asset = AssetClient::new(&embedded.url).expect("a client");
+        let asset = AssetClient::new(&embedded.urls.asset_repository).expect("a client");
         let session = asset.tenant(TENANT, None).expect("a session");
         let started = Instant::now();
         for first in (store_count..n_entities).step_by(BATCH) {
@@ -157,7 +160,7 @@ fn main() {
         }
 
         // 5. The same query through the store, in this process.
-        let tenant = embedded.platform.tenant(TENANT).expect("the tenant");
+        let tenant = embedded.asset_store().expect("in process").tenant(TENANT).expect("the tenant");
         let mut through_store = Vec::with_capacity(QUERIES);
         for query_idx in 0..QUERIES {
             let (low, high) = window(query_idx);
@@ -185,13 +188,13 @@ fn main() {
         let mut executor_only = Vec::with_capacity(QUERIES);
         for query_idx in 0..QUERIES {
             let (low, high) = window(query_idx);
-            let request: octomesh_platform::graphql::Request = serde_json::from_value(json!({
+            let request: octomesh_asset_repository::graphql::Request = serde_json::from_value(json!({
                 "query": "query($f: FieldFilterGroup, $s: [Sort]) { runtime { runtimeEntities(ckId: \"Plant/Machine\", fieldFilterGroup: $f, sortOrder: $s, first: 100) { totalCount items { rtId ckTypeId rtWellKnownName rtCreationDateTime rtChangedDateTime rtVersion attributes { items { attributeName value } } } } } }",
                 "variables": {"f": {"operator": "AND", "fieldFilters": [{"attributePath": "Speed", "operator": "BETWEEN", "comparisonValue": low, "secondaryValue": high}]},
                               "s": [{"attributePath": "Speed", "sortOrder": "ASCENDING"}]},
             })).expect("a request");
             let started = Instant::now();
-            let answer = octomesh_platform::graphql::execute(&tenant, request);
+            let answer = octomesh_asset_repository::graphql::execute(&tenant, request);
             let _text = answer.to_string();
             executor_only.push(started.elapsed());
             assert!(answer.get("errors").is_none(), "{answer}");

@@ -29,11 +29,11 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use octomesh_platform::demo::demo_rt_id;
-use octomesh_platform::series::query::{Accumulator, Bucket, Function};
-use octomesh_platform::series::store::MAX_BATCH;
-use octomesh_platform::series::{Point, SeriesStore};
-use octomesh_platform::store::format_rfc3339_ms;
+use octomesh_asset_repository::demo::demo_rt_id;
+use octomesh_asset_repository::series::query::{Accumulator, Bucket, Function};
+use octomesh_asset_repository::series::store::MAX_BATCH;
+use octomesh_asset_repository::series::{Point, SeriesStore};
+use octomesh_asset_repository::store::format_rfc3339_ms;
 use octomesh_tests::{McpClient, TestStack};
 use serde_json::{Value, json};
 
@@ -206,7 +206,7 @@ fn main() {
         let http = reqwest::Client::new();
         let url = format!(
             "{}/{TENANT}/v1/streamdata/archives/{archive}/points",
-            embedded.url
+            embedded.urls.asset_repository
         );
         let started = Instant::now();
         let written: usize = futures_util::stream::iter(bodies)
@@ -230,7 +230,8 @@ fn main() {
         assert_eq!(written, total);
 
         let series_store = embedded
-            .platform
+            .asset_store()
+            .expect("the asset repository runs in this process")
             .series(TENANT)
             .expect("the tenant's stream data");
         let e2e_stats = series_store.stats(&archive).expect("stats");

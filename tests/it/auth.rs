@@ -64,9 +64,10 @@ async fn the_gateway_accepts_only_valid_tokens_for_the_routed_tenant() {
         TestStack::platform_with_auth(&dir.0, true, Some(AuthMode::Required), Some("octoAPI"))
             .await;
     let platform = stack.platform.as_ref().unwrap();
-    let issuer = platform.url.clone();
+    let issuer = platform.urls.identity.clone();
     platform
-        .identity
+        .identity()
+        .expect("the identity service runs in this process")
         .users()
         .create(
             "operator",
@@ -150,7 +151,7 @@ async fn the_gateway_accepts_only_valid_tokens_for_the_routed_tenant() {
     );
 
     // Bad tokens: 401 with invalid_token.
-    let kid = platform.identity.jwks()["keys"][0]["kid"]
+    let kid = platform.identity().expect("in process").jwks()["keys"][0]["kid"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -498,7 +499,7 @@ async fn two_replicas_share_sign_ins_through_redis() {
         },
     )
     .await;
-    let authority = first.platform.as_ref().unwrap().url.clone();
+    let authority = first.platform.as_ref().unwrap().urls.identity.clone();
     let worker = first.stack.worker_addresses[0].to_string();
     let (key_b, url_b) = (key.clone(), redis_url.clone());
     let second = TestStack::remote(vec![worker], move |config| {

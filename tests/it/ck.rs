@@ -57,11 +57,16 @@ async fn refused(client: &McpClient, tool: &str, arguments: Value) -> String {
 
 /// A tenant with the demo library and no entities.
 fn empty_demo_tenant(stack: &TestStack, tenant: &str) {
-    let platform = &stack.platform.as_ref().expect("a platform stack").platform;
+    let platform = stack
+        .platform
+        .as_ref()
+        .expect("a platform stack")
+        .asset_store()
+        .expect("the asset repository runs in this process");
     platform
         .create_tenant(tenant)
         .expect("the tenant is created")
-        .import_ck(&octomesh_platform::builtin::demo_library())
+        .import_ck(&octomesh_asset_repository::builtin::demo_library())
         .expect("the demo library installs");
 }
 

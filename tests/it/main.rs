@@ -10,6 +10,7 @@ mod platform_rest;
 mod replicas;
 mod resume;
 mod rollups;
+mod services;
 mod stateless;
 mod stream;
 mod stream_edges;

@@ -42,7 +42,13 @@ async fn tenants_and_imports_work_through_the_rest_client() {
     let dir = std::env::temp_dir().join(format!("octomesh-it-rest-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let stack = TestStack::platform(&dir, false).await;
-    let url = stack.platform.as_ref().unwrap().url.clone();
+    let url = stack
+        .platform
+        .as_ref()
+        .unwrap()
+        .urls
+        .asset_repository
+        .clone();
     let asset = AssetClient::new(&url).unwrap();
 
     asset

@@ -22,7 +22,13 @@ async fn rollups_rows_entity_aggregation_and_persisted_queries_through_mcp() {
     let dir = std::env::temp_dir().join(format!("octomesh-it-rollups-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let stack = TestStack::platform(&dir, true).await;
-    let platform = stack.platform.as_ref().unwrap().url.clone();
+    let platform = stack
+        .platform
+        .as_ref()
+        .unwrap()
+        .urls
+        .asset_repository
+        .clone();
     let mut client = stack.tenant_client("demo");
     client.initialize().await;
 

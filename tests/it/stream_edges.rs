@@ -28,7 +28,13 @@ async fn windows_bad_input_vienna_days_and_time_ranges_through_mcp() {
     let dir = std::env::temp_dir().join(format!("octomesh-it-edges-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let stack = TestStack::platform(&dir, true).await;
-    let platform = stack.platform.as_ref().unwrap().url.clone();
+    let platform = stack
+        .platform
+        .as_ref()
+        .unwrap()
+        .urls
+        .asset_repository
+        .clone();
     let mut client = stack.tenant_client("demo");
     client.initialize().await;
     let raw = activated_archive(&client, "System.StreamData/RawArchive", &[]).await;

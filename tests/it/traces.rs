@@ -41,7 +41,7 @@ async fn one_tool_call_is_one_trace_across_processes_and_no_secret_leaks() {
             "--listen".into(),
             format!("127.0.0.1:{port}"),
             "--platform-listen".into(),
-            format!("127.0.0.1:{platform_port}"),
+            format!("identity=127.0.0.1:{platform_port}"),
             "--data-dir".into(),
             dir.join("data").display().to_string(),
         ],

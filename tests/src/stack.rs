@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use octomesh_gateway::GatewayConfig;
+use octomesh_mcp::backends::Backends;
 use octomesh_mcp::platform::EmbeddedPlatform;
 use octomesh_mcp::stack::{Stack, StackOptions};
 
@@ -67,17 +68,16 @@ impl TestStack {
         adjust: impl FnOnce(&mut GatewayConfig),
     ) -> TestStack {
         let audience = audience.map(str::to_owned);
-        let listen: SocketAddr = "127.0.0.1:0".parse().expect("a literal address parses");
-        let platform = EmbeddedPlatform::start(
-            data_dir,
-            listen,
+        let platform = EmbeddedPlatform::start_all_local(&octomesh_platform::PlatformOptions {
+            data_dir: data_dir.to_path_buf(),
             demo,
-            Some(TEST_ADMIN_PASSWORD),
-            mode.is_some(),
-        )
+            admin_password: Some(TEST_ADMIN_PASSWORD.to_owned()),
+            enforce_auth: mode.is_some(),
+            mcp_url: None,
+        })
         .await
         .expect("the platform starts");
-        let authority = platform.url.clone();
+        let authority = platform.urls.identity.clone();
         let mut test = TestStack::launch(
             vec![
                 octomesh_tools_ck::FAMILY,
@@ -92,7 +92,7 @@ impl TestStack {
                 });
                 adjust(config);
             },
-            Some(platform.url.clone()),
+            platform.backends(),
         )
         .await;
         test.platform = Some(platform);
@@ -103,13 +103,13 @@ impl TestStack {
         families: Vec<&'static str>,
         adjust: impl FnOnce(&mut GatewayConfig),
     ) -> TestStack {
-        TestStack::launch(families, adjust, None).await
+        TestStack::launch(families, adjust, Backends::default()).await
     }
 
     async fn launch(
         families: Vec<&'static str>,
         adjust: impl FnOnce(&mut GatewayConfig),
-        asset_url: Option<String>,
+        backends: Backends,
     ) -> TestStack {
         let listen: SocketAddr = "127.0.0.1:0".parse().expect("a literal address parses");
         let mut gateway = GatewayConfig::new(listen);
@@ -120,7 +120,7 @@ impl TestStack {
             in_process: false,
             worker_transport: octomesh_mcp::cli::WorkerTransport::Unix,
             gateway,
-            backends: octomesh_mcp::cli::BackendOptions { asset_url },
+            backends,
         })
         .await
         .expect("the stack starts");

@@ -59,7 +59,19 @@ pub(super) fn config_map(context: &Context<'_>) -> ConfigMap {
         hosts.push(&ingress.host);
     }
     set("OCTOMESH_ALLOWED_HOSTS", hosts.join(","));
-    set("OCTOMESH_ASSET_URL", spec.backends.asset_repository.clone());
+    // Each backend on its own, as the binary's --identity-url, --asset-url, … read them.
+    let backends = &spec.backends;
+    set("OCTOMESH_IDENTITY_URL", backends.identity.clone());
+    set("OCTOMESH_ASSET_URL", backends.asset_repository.clone());
+    for (key, url) in [
+        ("OCTOMESH_BOT_URL", &backends.bot),
+        ("OCTOMESH_COMMUNICATION_URL", &backends.communication),
+        ("OCTOMESH_REPORTING_URL", &backends.reporting),
+    ] {
+        if let Some(url) = url {
+            set(key, url.clone());
+        }
+    }
     set("OCTOMESH_AUTH_AUTHORITY", spec.auth.authority.clone());
     set(
         "OCTOMESH_AUTH_MODE",

@@ -7,6 +7,7 @@
 
 mod asset;
 mod context;
+pub mod discovery;
 pub mod dto;
 mod error;
 mod graphql;
