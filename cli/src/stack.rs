@@ -136,7 +136,9 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         ),
     }
     if children.is_some() {
-        println!("  processes: platform and one worker per family, stopped with this one");
+        println!(
+            "  processes: platform and one worker per family, restarted when they die, stopped with this one"
+        );
     }
     println!("  register it with Claude Code:  claude mcp add --transport http octomesh {url}");
     println!(
@@ -145,6 +147,10 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     );
     println!("  stop with Ctrl-C");
     stop.await;
+    // A child that dies while the gateway drains stays dead: `up` is going away.
+    if let Some(children) = &children {
+        children.stop_restarting();
+    }
     stack
         .stop(Duration::from_secs(args.gateway.drain_secs))
         .await?;
