@@ -13,5 +13,6 @@ mod rollups;
 mod stateless;
 mod stream;
 mod stream_edges;
+mod supervision;
 mod traces;
 mod workers;
