@@ -8,6 +8,7 @@ pub mod cli;
 pub mod families;
 pub mod platform;
 pub mod stack;
+pub mod supervise;
 
 mod signal;
 

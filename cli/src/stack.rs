@@ -151,7 +151,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     }
     if children.is_some() {
         println!(
-            "  processes: each platform service and each worker family as a child, stopped with this one"
+            "  processes: each platform service and each worker family as a child, restarted when it dies, stopped with this one"
         );
     }
     println!("  register it with Claude Code:  claude mcp add --transport http octomesh {url}");
@@ -161,6 +161,10 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     );
     println!("  stop with Ctrl-C");
     stop.await;
+    // A child that dies while the gateway drains stays dead: `up` is going away.
+    if let Some(children) = &children {
+        children.stop_restarting();
+    }
     stack
         .stop(Duration::from_secs(args.gateway.drain_secs))
         .await?;

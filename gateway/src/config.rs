@@ -31,6 +31,8 @@ pub struct GatewayConfig {
     pub tools_page_size: usize,
     /// How often workers are probed and the catalog refreshed.
     pub refresh_interval: Duration,
+    /// How often workers are probed while one of them is down (or has not answered yet).
+    pub recovery_interval: Duration,
     /// Interval of SSE keep-alive comments.
     pub keep_alive: Duration,
     /// The OAuth authority to trust; `None`: no authentication (loopback experiments).
@@ -55,6 +57,7 @@ impl GatewayConfig {
             call_timeout: Duration::from_secs(300),
             tools_page_size: 500,
             refresh_interval: Duration::from_secs(10),
+            recovery_interval: Duration::from_secs(1),
             keep_alive: Duration::from_secs(15),
             auth: None,
             token_store: None,

@@ -162,12 +162,19 @@ impl Gateway {
         let refresher = {
             let state = Arc::clone(&self.state);
             tokio::spawn(async move {
-                let mut ticker = tokio::time::interval(state.config.refresh_interval);
-                ticker.tick().await;
+                let check = state
+                    .config
+                    .recovery_interval
+                    .min(state.config.refresh_interval);
+                let mut last = tokio::time::Instant::now();
                 loop {
                     tokio::select! {
-                        _ = ticker.tick() => state.refresh().await,
-                        _ = state.shutdown.cancelled() => break,
+                        () = tokio::time::sleep(check) => {}
+                        () = state.shutdown.cancelled() => break,
+                    }
+                    if state.refresh_due(last.elapsed()) {
+                        state.refresh().await;
+                        last = tokio::time::Instant::now();
                     }
                 }
             })

@@ -153,6 +153,19 @@ impl AppState {
             .expect("catalog lock is never poisoned") = Arc::new(catalog);
     }
 
+    /// Whether to probe again, `since_last` after the last probe: every `refresh_interval`, and
+    /// every `recovery_interval` while an endpoint is down (a call found it dead, or a probe did),
+    /// so a worker that comes back (restarted by `up`, rescheduled by Kubernetes) is healthy and
+    /// `/readyz` ready again within about a second rather than a whole `refresh_interval`.
+    pub(crate) fn refresh_due(&self, since_last: std::time::Duration) -> bool {
+        since_last >= self.config.refresh_interval
+            || !self.is_ready()
+            || !self
+                .endpoints()
+                .iter()
+                .all(|endpoint| endpoint.is_healthy())
+    }
+
     /// Ready when every endpoint has answered `ListTools` once and every family has a healthy endpoint.
     pub(crate) fn is_ready(&self) -> bool {
         self.sources
@@ -166,5 +179,30 @@ impl AppState {
                 .iter()
                 .filter(|pool| !pool.endpoints.is_empty())
                 .all(|pool| pool.healthy_count() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_worker_that_is_down_is_probed_every_recovery_interval() {
+        let config = GatewayConfig::new("127.0.0.1:0".parse().unwrap());
+        let worker = Source::from_url("unix:/nonexistent/octomesh-worker.sock").unwrap();
+        let state = AppState::new(config, vec![worker]);
+        let endpoint = Arc::clone(&state.endpoints()[0]);
+        assert!(state.refresh_due(Duration::ZERO), "not listed yet");
+
+        endpoint.mark_healthy();
+        assert!(!state.refresh_due(Duration::from_secs(1)), "all up");
+        assert!(state.refresh_due(state.config.refresh_interval));
+
+        // As a call does that finds the worker dead.
+        endpoint.mark_unhealthy();
+        assert!(state.refresh_due(Duration::ZERO));
+        state.refresh().await;
+        assert!(!endpoint.is_healthy(), "still unreachable");
+        assert!(state.refresh_due(Duration::ZERO), "probed again soon");
     }
 }

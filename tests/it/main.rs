@@ -14,5 +14,6 @@ mod services;
 mod stateless;
 mod stream;
 mod stream_edges;
+mod supervision;
 mod traces;
 mod workers;

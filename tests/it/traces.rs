@@ -206,7 +206,7 @@ fn the_tool_call_is_one_chain(spans: &[Span]) {
     );
     let platform = find("POST /tenants/{tenant}/GraphQL", "SPAN_KIND_SERVER");
     assert_eq!(platform.parent_id(), http.span_id());
-    assert_eq!(platform.service(), "octomesh-platform");
+    assert_eq!(platform.service(), "octomesh-asset-repository");
     assert_eq!(
         platform.attribute("octomesh.tenant").as_deref(),
         Some("demo")

@@ -10,6 +10,7 @@ pub mod oauth;
 pub mod otlp;
 pub mod peers;
 pub mod process;
+pub mod procfs;
 pub mod stack;
 
 pub use client::{McpClient, Reply};

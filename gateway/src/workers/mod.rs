@@ -40,8 +40,10 @@ impl WorkerEndpoint {
     }
 
     pub(crate) fn mark_healthy(&self) {
-        self.listed.store(true, Ordering::Relaxed);
-        self.healthy.store(true, Ordering::Relaxed);
+        let had_listed = self.listed.swap(true, Ordering::Relaxed);
+        if !self.healthy.swap(true, Ordering::Relaxed) && had_listed {
+            tracing::info!(worker = %self.name, "Worker endpoint healthy again.");
+        }
     }
 
     pub(crate) fn mark_unhealthy(&self) {
