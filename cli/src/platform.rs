@@ -194,8 +194,11 @@ pub async fn serve(args: PlatformArgs) -> anyhow::Result<()> {
         mcp_url: args.mcp_url.clone(),
     };
     let embedded = EmbeddedPlatform::start(&addresses, &elsewhere, &options).await?;
-    println!("OctoMesh platform, data in {}", data_dir.display());
-    print_services(&embedded.urls, &services);
+    // A child of `up --processes` leaves the banner to `up`, but a drawn password is shown once.
+    if std::env::var_os(crate::children::EXIT_WITH_PARENT).is_none() {
+        println!("OctoMesh platform, data in {}", data_dir.display());
+        print_services(&embedded.urls, &services);
+    }
     print_new_admin(&embedded);
     stop.await;
     embedded.stop().await
