@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod data_dir;
+pub mod fetch;
 pub mod service;
 pub mod tenant;
 mod trace;

@@ -47,11 +47,7 @@ impl TenantDirectory {
         TenantDirectory {
             source: Source::AssetRepository {
                 url: url.trim_end_matches('/').to_owned(),
-                client: reqwest::Client::builder()
-                    .timeout(LIST_TIMEOUT)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .expect("a default HTTP client builds"),
+                client: octomesh_platform_common::fetch::client(LIST_TIMEOUT),
             },
             known: RwLock::new(Vec::new()),
         }
@@ -86,24 +82,11 @@ impl TenantDirectory {
 }
 
 async fn list(client: &reqwest::Client, url: &str, token: &str) -> Result<Vec<String>, String> {
-    let response = client
+    let request = client
         .get(format!("{url}/{SYSTEM_TENANT}/v1/tenants"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .map_err(|error| error.without_url().to_string())?;
-    if !response.status().is_success() {
-        return Err(format!("it answered {}", response.status()));
-    }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| error.without_url().to_string())?;
-    if body.len() > MAX_LIST_BYTES {
-        return Err(format!("the list is larger than {MAX_LIST_BYTES} bytes"));
-    }
-    let rows: Vec<TenantRow> = serde_json::from_slice(&body)
-        .map_err(|error| format!("the list does not parse: {error}"))?;
+        .bearer_auth(token);
+    let rows: Vec<TenantRow> =
+        octomesh_platform_common::fetch::json(request, MAX_LIST_BYTES).await?;
     let mut ids: Vec<String> = rows.into_iter().map(|row| row.tenant_id).collect();
     ids.sort();
     Ok(ids)

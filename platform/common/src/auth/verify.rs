@@ -70,11 +70,7 @@ impl RemoteKeys {
     fn new(issuer: &str) -> RemoteKeys {
         RemoteKeys {
             issuer: issuer.trim_end_matches('/').to_owned(),
-            client: reqwest::Client::builder()
-                .timeout(FETCH_TIMEOUT)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("a default HTTP client builds"),
+            client: crate::fetch::client(FETCH_TIMEOUT),
             keys: tokio::sync::RwLock::new(HashMap::new()),
             last_fetch: Mutex::new(None),
             fetching: tokio::sync::Mutex::new(()),
@@ -150,28 +146,8 @@ impl RemoteKeys {
     }
 
     async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
-        let response = self
-            .client
-            .get(url)
-            .send()
+        crate::fetch::json(self.client.get(url), MAX_DOCUMENT_BYTES)
             .await
-            .map_err(|error| format!("{url}: {}", error.without_url()))?;
-        if !response.status().is_success() {
-            return Err(format!("{url} answered {}", response.status()));
-        }
-        if response
-            .content_length()
-            .is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64)
-        {
-            return Err(format!("{url} sent more than {MAX_DOCUMENT_BYTES} bytes"));
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| format!("{url}: {}", error.without_url()))?;
-        if body.len() > MAX_DOCUMENT_BYTES {
-            return Err(format!("{url} sent more than {MAX_DOCUMENT_BYTES} bytes"));
-        }
-        serde_json::from_slice(&body).map_err(|error| format!("{url} is not JSON: {error}"))
+            .map_err(|problem| format!("{url}: {problem}"))
     }
 }
