@@ -331,6 +331,37 @@ async fn platform_processes_and_a_worker_that_knows_only_the_platform_url() {
     assert_ne!(models["isError"], true, "{models}");
     assert!(models.to_string().contains("Demo"), "{models}");
     stack.stop().await;
-    drop((worker, bot, platform));
+
+    // A gateway given only the platform URL trusts the identity service it names.
+    let gateway_port = free_port();
+    let gateway = Proc::start(
+        &[
+            "gateway".into(),
+            "--listen".into(),
+            format!("127.0.0.1:{gateway_port}"),
+            "--worker".into(),
+            format!("http://127.0.0.1:{worker_port}"),
+            "--platform-url".into(),
+            format!("http://127.0.0.1:{}", port(ServiceKind::Discovery)),
+        ],
+        gateway_port,
+    )
+    .await;
+    let metadata: Value = http
+        .get(format!(
+            "http://127.0.0.1:{gateway_port}/.well-known/oauth-protected-resource"
+        ))
+        .send()
+        .await
+        .expect("the gateway answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        metadata["authorization_servers"],
+        serde_json::json!([issuer]),
+        "{metadata}"
+    );
+    drop((gateway, worker, bot, platform));
     let _ = std::fs::remove_dir_all(dir);
 }
