@@ -599,3 +599,113 @@ async fn poll_until_signed_in(client: &McpClient, first_wait: u64) -> Value {
     assert_eq!(done["isAuthenticated"], true, "{done}");
     done
 }
+
+/// Every gateway tool in every sign-in state, through the harness, which checks each result
+/// against the tool's `outputSchema` (or the error envelope): nobody signed in, a sign-in pending,
+/// the admin signed in with the device flow (an account without an email: `whoami` once answered
+/// `email: null` against a string schema, which the Python SDK refuses), and a service token
+/// with no optional claims at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_gateway_tool_answers_within_its_schema_in_every_sign_in_state() {
+    let dir = data_dir("auth-schemas");
+    let stack = TestStack::platform_with_auth(&dir.0, true, Some(AuthMode::Optional), None).await;
+    let mut client = stack.client();
+    client.initialize().await;
+    let catalog = |client: McpClient| async move {
+        let risk = client.call_tool("get_tool_risk_metadata", json!({})).await;
+        assert_eq!(risk["isError"], false, "{risk}");
+        let listed = client.call_tool("list_available_tools", json!({})).await;
+        let tools = listed["structuredContent"]["tools"].as_array().unwrap();
+        for tool in tools {
+            let name = tool["name"].as_str().unwrap();
+            let details = client
+                .call_tool("get_tool_details", json!({"toolName": name}))
+                .await;
+            assert_eq!(details["isError"], false, "{details}");
+        }
+        for (arguments, is_error) in [
+            (json!({"category": "gateway"}), false),
+            (json!({"category": "nonsense"}), true),
+        ] {
+            let answer = client.call_tool("list_available_tools", arguments).await;
+            assert_eq!(answer["isError"], is_error, "{answer}");
+        }
+        for range in ["hour", "all", "fortnight"] {
+            let stats = client
+                .call_tool("get_tool_statistics", json!({"timeRange": range}))
+                .await;
+            assert_eq!(stats["isError"], range == "fortnight", "{stats}");
+        }
+        for (tool, parameters, is_error) in [
+            ("Echo", r#"{"message": "x"}"#, false),
+            ("Echo", r#"{"message": 1}"#, false),
+            ("Echo", "not json", false),
+            ("authenticate", "{}", false),
+            ("no_such_tool", "{}", true),
+        ] {
+            let verdict = client
+                .call_tool(
+                    "validate_tool_parameters",
+                    json!({"toolName": tool, "parameters": parameters}),
+                )
+                .await;
+            assert_eq!(verdict["isError"], is_error, "{verdict}");
+        }
+    };
+
+    // Nobody signed in: the refusals carry the envelope.
+    for tool in ["whoami", "list_tenants", "check_auth_status"] {
+        let refused = client.call_tool(tool, json!({})).await;
+        assert_eq!(refused["isError"], true, "{refused}");
+    }
+    catalog(client.clone()).await;
+
+    // Pending, then the admin signed in with the device flow.
+    let started = client
+        .call_tool("authenticate", json!({"tenantId": "demo"}))
+        .await["structuredContent"]
+        .clone();
+    let pending =
+        client.call_tool("check_auth_status", json!({})).await["structuredContent"].clone();
+    assert_eq!(pending["isPending"], true, "{pending}");
+    let page = octomesh_tests::oauth::approve_device(
+        started["verificationUriComplete"].as_str().unwrap(),
+        "admin",
+        TEST_ADMIN_PASSWORD,
+    )
+    .await;
+    assert!(page.contains("Signed in as"), "{page}");
+    poll_until_signed_in(&client, started["pollIntervalSeconds"].as_u64().unwrap()).await;
+    let me = client.call_tool("whoami", json!({})).await;
+    let me = &me["structuredContent"];
+    assert_eq!(me["subject"], "admin", "{me}");
+    assert!(
+        me.get("email").is_none(),
+        "an absent email is omitted: {me}"
+    );
+    assert!(me["secondsLeft"].as_u64().unwrap() > 0, "{me}");
+    let tenants = client.call_tool("list_tenants", json!({})).await;
+    assert_eq!(tenants["structuredContent"]["tenants"][0], "demo");
+    catalog(client.clone()).await;
+
+    // A service token: no subject, name, email or tenant.
+    let platform = stack.platform.as_ref().unwrap();
+    let kid = platform.identity().expect("in process").jwks()["keys"][0]["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let claims = json!({"iss": platform.urls.identity, "exp": now() + 600, "iat": now() - 10,
+                        "scope": "octo_api", "client_id": "a-service"});
+    let mut service = stack.client();
+    service.bearer = Some(forge(&dir.0, &kid, &claims));
+    service.initialize().await;
+    let me = service.call_tool("whoami", json!({})).await;
+    let me = &me["structuredContent"];
+    assert_eq!(me["isSuccess"], true, "{me}");
+    for absent in ["subject", "name", "email", "tenantId"] {
+        assert!(me.get(absent).is_none(), "{absent} is omitted: {me}");
+    }
+    let tenants = service.call_tool("list_tenants", json!({})).await;
+    assert_eq!(tenants["structuredContent"]["count"], 0, "{tenants}");
+    stack.stop().await;
+}

@@ -16,21 +16,11 @@ fn first_event_id(text: &str) -> String {
 }
 
 async fn resume(client: &McpClient, last_event_id: &str) -> String {
-    let response = client
-        .http
-        .get(&client.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", client.session.clone().unwrap())
-        .header("mcp-protocol-version", "2025-11-25")
-        .header("last-event-id", last_event_id)
-        .send()
+    let resumed = tokio::time::timeout(Duration::from_secs(10), client.resume(last_event_id))
         .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    tokio::time::timeout(Duration::from_secs(10), response.text())
-        .await
-        .expect("the resumed stream ends with the response")
-        .unwrap()
+        .expect("the resumed stream ends with the response");
+    assert_eq!(resumed.status, 200);
+    resumed.body
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,16 @@
 //! A plain HTTP MCP client for edge cases the SDKs never produce.
+//!
+//! Every `tools/call` result it receives is checked against the tool's schemas
+//! (`call_watch`, `schema_check`): a test cannot see a result that breaks its contract unnoticed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{Stream, StreamExt};
 use serde_json::{Value, json};
+
+use crate::call_watch::{self, CallWatch, SseCheck};
+use crate::schema_check::OutputSchemas;
 
 /// One HTTP answer, with SSE bodies split into their JSON messages.
 #[derive(Debug)]
@@ -56,7 +64,35 @@ pub struct McpClient {
     pub protocol_version: String,
     /// Sent as `Authorization: Bearer …` with every request.
     pub bearer: Option<String>,
-    next_id: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    next_id: Arc<std::sync::atomic::AtomicU64>,
+    watch: Arc<CallWatch>,
+}
+
+/// A streaming reply whose `tools/call` results are checked as its events arrive.
+pub struct Streaming {
+    response: reqwest::Response,
+    check: SseCheck,
+}
+
+impl Streaming {
+    pub fn status(&self) -> reqwest::StatusCode {
+        self.response.status()
+    }
+
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        self.response.headers()
+    }
+
+    /// The body as it comes.
+    pub fn bytes_stream(self) -> impl Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin {
+        let mut check = self.check;
+        self.response.bytes_stream().map(move |chunk| {
+            if let Ok(bytes) = &chunk {
+                check.feed(bytes);
+            }
+            chunk
+        })
+    }
 }
 
 impl McpClient {
@@ -70,8 +106,15 @@ impl McpClient {
             session: None,
             protocol_version: "2025-11-25".to_owned(),
             bearer: None,
-            next_id: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1)),
+            next_id: Arc::new(std::sync::atomic::AtomicU64::new(1)),
+            watch: Arc::default(),
         }
+    }
+
+    /// Stops checking this client's `tools/call` results. Only for a test that must see a
+    /// deliberately invalid result; `reason` says why (there is no such test today).
+    pub fn skip_result_checks(&self, reason: &'static str) {
+        *self.watch.skipped.lock().expect("never poisoned") = Some(reason);
     }
 
     pub fn next_id(&self) -> u64 {
@@ -79,8 +122,8 @@ impl McpClient {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// POSTs raw bytes with the standard MCP headers plus `extra`.
-    pub async fn post_raw(&self, body: impl Into<reqwest::Body>, extra: &[(&str, &str)]) -> Reply {
+    /// A POST to the endpoint with the standard MCP headers (session, bearer) plus `extra`.
+    fn builder(&self, extra: &[(&str, &str)]) -> reqwest::RequestBuilder {
         let mut request = self
             .http
             .post(&self.url)
@@ -97,26 +140,130 @@ impl McpClient {
         for (name, value) in extra {
             request = request.header(*name, *value);
         }
-        let response = request
+        request
+    }
+
+    /// POSTs raw bytes with the standard MCP headers plus `extra`.
+    pub async fn post_raw(&self, body: impl Into<reqwest::Body>, extra: &[(&str, &str)]) -> Reply {
+        let body = body.into();
+        if let Some(bytes) = body.as_bytes() {
+            self.watch_calls(bytes, extra).await;
+        }
+        let response = self
+            .builder(extra)
             .body(body)
             .send()
             .await
             .expect("the gateway answers");
-        read(response).await
+        let reply = read(response).await;
+        self.watch.check(&self.url, &reply.messages);
+        reply
+    }
+
+    /// Remembers the `tools/call` requests of `body` and makes sure the endpoint's output
+    /// schemas are at hand before the call goes out (after it, the server may be gone: a test
+    /// of shutdown reads its last result while the gateway drains).
+    async fn watch_calls(&self, body: &[u8], extra: &[(&str, &str)]) {
+        let requests = call_watch::requests(body);
+        self.watch.sent(&requests);
+        for request in &requests {
+            if let Some(tool) = &request.tool
+                && !self.watch.lists(&self.url, tool)
+            {
+                let listing = self.list_schemas(extra, request.meta.as_ref()).await;
+                self.watch.store(&self.url, listing);
+            }
+        }
+    }
+
+    /// Every page of the endpoint's `tools/list`, asked the way the call is asked: in the
+    /// session, with the bearer, and for a stateless call (`Mcp-Method` among its headers) with
+    /// its protocol version, authorization and `_meta`. Nothing else of the call's headers is
+    /// copied (a `traceparent` would put the listing into the call's trace).
+    async fn list_schemas(
+        &self,
+        call_headers: &[(&str, &str)],
+        meta: Option<&Value>,
+    ) -> Result<OutputSchemas, String> {
+        let stateless = call_headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("mcp-method"));
+        let mut headers: Vec<(&str, &str)> = call_headers
+            .iter()
+            .filter(|(name, _)| {
+                ["mcp-protocol-version", "authorization"]
+                    .iter()
+                    .any(|kept| name.eq_ignore_ascii_case(kept))
+            })
+            .copied()
+            .collect();
+        if stateless {
+            headers.push(("mcp-method", "tools/list"));
+        }
+        let mut tools = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut params = json!({});
+            if let Some(cursor) = &cursor {
+                params["cursor"] = json!(cursor);
+            }
+            if let Some(meta) = meta.filter(|_| stateless) {
+                params["_meta"] = meta.clone();
+            }
+            let body = json!({"jsonrpc": "2.0", "id": self.next_id(), "method": "tools/list", "params": params});
+            let response = self
+                .builder(&headers)
+                .body(body.to_string())
+                .send()
+                .await
+                .map_err(|error| format!("not answered: {error}"))?;
+            let reply = read(response).await;
+            let result = reply
+                .messages
+                .last()
+                .and_then(|message| message.get("result"))
+                .ok_or_else(|| format!("HTTP {}: {}", reply.status, reply.body))?;
+            tools.extend(result["tools"].as_array().into_iter().flatten().cloned());
+            match result["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        OutputSchemas::compile(&tools)
     }
 
     /// POSTs `message` in the session and returns the response unread (to read SSE as it comes).
-    pub async fn post_streaming(&self, message: &Value) -> reqwest::Response {
-        self.http
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-session-id", self.session.clone().expect("a session"))
-            .header("mcp-protocol-version", &self.protocol_version)
-            .body(message.to_string())
+    pub async fn post_streaming(&self, message: &Value) -> Streaming {
+        assert!(self.session.is_some(), "post_streaming needs a session");
+        let body = message.to_string();
+        self.watch_calls(body.as_bytes(), &[]).await;
+        let response = self
+            .builder(&[])
+            .body(body)
             .send()
             .await
-            .expect("the gateway answers")
+            .expect("the gateway answers");
+        Streaming {
+            response,
+            check: SseCheck::new(Arc::clone(&self.watch), self.url.clone()),
+        }
+    }
+
+    /// Resumes the session's stream after `last_event_id` (SEP-1699) and reads it to its end.
+    pub async fn resume(&self, last_event_id: &str) -> Reply {
+        let response = self
+            .http
+            .get(&self.url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", self.session.clone().expect("a session"))
+            .header("mcp-protocol-version", &self.protocol_version)
+            .header("last-event-id", last_event_id)
+            .send()
+            .await
+            .expect("the gateway answers");
+        let reply = read(response).await;
+        self.watch.check(&self.url, &reply.messages);
+        reply
     }
 
     pub async fn post(&self, message: &Value) -> Reply {

@@ -5,15 +5,17 @@
 //! `.ci/install-peers.sh`; a test that needs one fails with that instruction when it is missing.
 
 pub mod archives;
+mod call_watch;
 pub mod client;
 pub mod oauth;
 pub mod otlp;
 pub mod peers;
 pub mod process;
 pub mod procfs;
+pub mod schema_check;
 pub mod stack;
 
-pub use client::{McpClient, Reply};
+pub use client::{McpClient, Reply, Streaming};
 pub use stack::TestStack;
 
 /// The repository root (the tests crate lives one level below it).

@@ -66,7 +66,7 @@ pub(super) fn specs() -> Vec<v1::ToolSpec> {
                 "tenantId": {"type": "string"}, "allowedTenants": {"type": "array", "items": {"type": "string"}},
                 "roles": {"type": "array", "items": {"type": "string"}},
                 "scopes": {"type": "array", "items": {"type": "string"}},
-                "expiresAtUnix": {"type": "integer"},
+                "expiresAtUnix": {"type": "integer"}, "secondsLeft": {"type": "integer"},
             }),
         ),
         read_only(
@@ -92,9 +92,15 @@ fn session(env: &Env) -> Result<[u8; 16], Value> {
         })
 }
 
+/// The members of `fields` without the `null` ones: an absent claim (an account without an email,
+/// a service token without a subject) is left out rather than sent as `null`, which the output
+/// schemas (strings) and the original's envelope do not allow.
 fn payload(fields: Value) -> Map<String, Value> {
     match fields {
-        Value::Object(map) => map,
+        Value::Object(mut map) => {
+            map.retain(|_, value| !value.is_null());
+            map
+        }
         _ => Map::new(),
     }
 }

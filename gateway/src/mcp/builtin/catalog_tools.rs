@@ -23,7 +23,7 @@ pub(super) fn list_spec() -> v1::ToolSpec {
         json!({
             "count": {"type": "integer"},
             "categories": {"type": "array", "items": {"type": "string"}},
-            "tools": {"type": "array", "items": {"type": "object"}},
+            "tools": {"type": "array", "items": summary_schema()},
         }),
     )
 }
@@ -36,8 +36,56 @@ pub(super) fn details_spec() -> v1::ToolSpec {
          class and an example of its arguments.",
         json!({"toolName": {"type": "string", "description": "The tool's name, e.g. `query_entities`."}}),
         &["toolName"],
-        json!({"tool": {"type": "object"}}),
+        json!({"tool": details_schema()}),
     )
+}
+
+/// What `summary` returns; a parameter's `type` and `description` are left out when its schema
+/// has none.
+fn summary_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "title": {"type": "string"},
+            "category": {"type": "string"},
+            "risk": {"enum": ["Low", "Medium", "High"]},
+            "description": {"type": "string"},
+            "parameters": {"type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "type": {"type": "string"},
+                    "required": {"type": "boolean"},
+                    "description": {"type": "string"},
+                },
+                "required": ["name", "required"],
+            }},
+        },
+        "required": ["name", "title", "category", "risk", "description", "parameters"],
+    })
+}
+
+/// What `details` returns: the summary plus the schemas (`outputSchema` only when the tool
+/// declares one), an example and the annotations.
+fn details_schema() -> Value {
+    let mut schema = summary_schema();
+    let hint = json!({"type": "boolean"});
+    schema["properties"]["example"] = json!({"type": "object"});
+    schema["properties"]["inputSchema"] = json!({"type": "object"});
+    schema["properties"]["outputSchema"] = json!({"type": "object"});
+    schema["properties"]["annotations"] = json!({
+        "type": "object",
+        "properties": {
+            "readOnlyHint": hint, "destructiveHint": hint,
+            "idempotentHint": hint, "openWorldHint": hint,
+        },
+        "required": ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"],
+    });
+    if let Some(required) = schema["required"].as_array_mut() {
+        required.extend(["example", "inputSchema", "annotations"].map(Value::from));
+    }
+    schema
 }
 
 fn categories(catalog: &Catalog) -> Vec<String> {
@@ -67,30 +115,36 @@ fn parameters(input_schema: &Value) -> Vec<Value> {
             properties
                 .iter()
                 .map(|(name, property)| {
-                    json!({
-                        "name": name,
-                        "type": type_name(property),
-                        "required": required.contains(&name.as_str()),
-                        "description": property.get("description").cloned().unwrap_or(Value::Null),
-                    })
+                    let mut parameter = Map::new();
+                    parameter.insert("name".into(), json!(name));
+                    if let Some(kind) = type_name(property) {
+                        parameter.insert("type".into(), kind);
+                    }
+                    parameter.insert("required".into(), json!(required.contains(&name.as_str())));
+                    if let Some(description) = property.get("description").filter(|d| d.is_string())
+                    {
+                        parameter.insert("description".into(), description.clone());
+                    }
+                    Value::Object(parameter)
                 })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-fn type_name(property: &Value) -> Value {
+/// A property's JSON type (the first that is not `null`), `None` when its schema names none.
+fn type_name(property: &Value) -> Option<Value> {
     match property.get("type") {
         Some(Value::Array(types)) => types
             .iter()
-            .find(|kind| kind.as_str() != Some("null"))
-            .cloned()
-            .unwrap_or(Value::Null),
-        Some(kind) => kind.clone(),
+            .find(|kind| kind.is_string() && kind.as_str() != Some("null"))
+            .cloned(),
+        Some(kind @ Value::String(_)) => Some(kind.clone()),
+        Some(_) => None,
         None if property.get("$ref").is_some() || property.get("anyOf").is_some() => {
-            json!("object")
+            Some(json!("object"))
         }
-        None => Value::Null,
+        None => None,
     }
 }
 
@@ -151,12 +205,18 @@ pub(super) fn details(catalog: &Catalog, arguments: &Map<String, Value>) -> Valu
             "There is no tool `{name}`; list_available_tools shows them all."
         ));
     };
-    let input_schema = schema(&tool.spec.input_schema_json);
+    // As tools/list does, a schema that is not a JSON object stands for any object.
+    let input_schema = Some(schema(&tool.spec.input_schema_json))
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({"type": "object"}));
     let mut detail = summary(tool);
     if let Some(detail) = detail.as_object_mut() {
         detail.insert("example".into(), example(&input_schema));
         detail.insert("inputSchema".into(), input_schema);
-        detail.insert("outputSchema".into(), schema(&tool.spec.output_schema_json));
+        let output_schema = schema(&tool.spec.output_schema_json);
+        if output_schema.is_object() {
+            detail.insert("outputSchema".into(), output_schema);
+        }
         detail.insert(
             "annotations".into(),
             json!({

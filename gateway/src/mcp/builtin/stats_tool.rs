@@ -24,7 +24,19 @@ pub(super) fn spec() -> v1::ToolSpec {
         json!({
             "timeRange": {"type": "string"},
             "totalCalls": {"type": "integer"},
-            "tools": {"type": "array", "items": {"type": "object"}},
+            "tools": {"type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "calls": {"type": "integer", "minimum": 1},
+                    "failures": {"type": "integer", "minimum": 0},
+                    "successRate": {"type": "number", "minimum": 0, "maximum": 1},
+                    "meanMs": {"type": "number"}, "p50Ms": {"type": "number"},
+                    "p95Ms": {"type": "number"}, "maxMs": {"type": "number"},
+                    "lastCallUnixMs": {"type": "integer"},
+                },
+                "required": ["name", "calls", "failures", "successRate", "meanMs", "p50Ms", "p95Ms", "maxMs", "lastCallUnixMs"],
+            }},
         }),
     )
 }
