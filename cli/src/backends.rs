@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+pub use octomesh_octo_client::Backends;
 use octomesh_octo_client::discovery::PlatformConfiguration;
 
 use crate::cli::BackendOptions;
@@ -13,16 +14,6 @@ const DISCOVERY_PATIENCE: Duration = Duration::from_secs(30);
 
 /// The tenant whose `_configuration` is read.
 const SYSTEM_TENANT: &str = "octosystem";
-
-/// Every backend's base URL that is known (no trailing `/`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Backends {
-    pub identity: Option<String>,
-    pub asset_repository: Option<String>,
-    pub bot: Option<String>,
-    pub communication: Option<String>,
-    pub reporting: Option<String>,
-}
 
 impl BackendOptions {
     /// Whether any backend is named (then `up` starts no embedded platform).
@@ -77,25 +68,6 @@ impl BackendOptions {
         backends.fill_from(configuration);
         tracing::info!(?backends, %platform, "Backends read from the platform's configuration.");
         Ok(backends)
-    }
-}
-
-impl Backends {
-    fn fill_from(&mut self, configuration: PlatformConfiguration) {
-        for (slot, found) in [
-            (&mut self.identity, configuration.issuer),
-            (&mut self.asset_repository, configuration.asset_services),
-            (&mut self.bot, configuration.bot_services),
-            (
-                &mut self.communication,
-                configuration.communication_services,
-            ),
-            (&mut self.reporting, configuration.reporting_services),
-        ] {
-            if slot.is_none() {
-                *slot = found;
-            }
-        }
     }
 }
 

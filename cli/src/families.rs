@@ -26,8 +26,7 @@ pub fn host(name: &str, backends: &Backends) -> anyhow::Result<Arc<dyn ToolHost>
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_platform_admin::FAMILY => Ok(Arc::new(
-            octomesh_tools_platform_admin::registry(backends.asset_repository.as_deref())
-                .map_err(anyhow::Error::msg)?,
+            octomesh_tools_platform_admin::registry(backends).map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_fixtures::FAMILY => Ok(Arc::new(octomesh_tools_fixtures::registry())),
         other => anyhow::bail!(

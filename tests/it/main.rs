@@ -2,6 +2,7 @@
 
 mod auth;
 mod ck;
+mod diagnostics;
 mod edges;
 mod k8s;
 mod metrics;

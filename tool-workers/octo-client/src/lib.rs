@@ -6,17 +6,21 @@
 //! never echoed whole, and the bearer token never appears.
 
 mod asset;
+mod backends;
 mod context;
 pub mod discovery;
 pub mod dto;
 mod error;
 mod graphql;
 mod rest;
+mod service;
 pub mod stream_data;
 mod traced;
 pub mod types;
 
 pub use asset::{AssetClient, TenantSession};
+pub use backends::Backends;
 pub use context::AssetContext;
 pub use error::ClientError;
 pub use rest::{ArchiveInfo, ArchiveStep, ImportStrategy, JobStatus, TenantInfo};
+pub use service::ServiceClient;

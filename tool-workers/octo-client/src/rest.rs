@@ -71,14 +71,6 @@ struct JobCreated {
     job_id: String,
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    details: Vec<String>,
-}
-
 impl AssetClient {
     fn request(
         &self,
@@ -120,27 +112,7 @@ impl AssetClient {
                 ))
             });
         }
-        let summary = serde_json::from_slice::<ErrorBody>(&bytes)
-            .ok()
-            .map(|body| {
-                let mut text = body.message.unwrap_or_default();
-                if !body.details.is_empty() {
-                    text.push_str(": ");
-                    text.push_str(&body.details.join("; "));
-                }
-                text
-            })
-            .filter(|text| !text.is_empty())
-            .unwrap_or_else(|| format!("HTTP {status}"));
-        Err(match status.as_u16() {
-            400 | 409 | 413 | 415 | 422 => ClientError::Invalid(summary),
-            401 => ClientError::Unauthenticated(
-                "Not authenticated. Call authenticate(tenantId) to sign in, then retry.".into(),
-            ),
-            403 => ClientError::PermissionDenied(summary),
-            404 => ClientError::NotFound(summary),
-            _ => ClientError::Unavailable(summary),
-        })
+        Err(crate::error::from_status(status, &bytes))
     }
 
     /// `GET {tenantId}/v1/tenants`: the tenants visible from `tenant_id`.

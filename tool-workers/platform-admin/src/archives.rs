@@ -22,7 +22,7 @@ async fn step(
     rt_id: &str,
     step: ArchiveStep,
 ) -> Result<Envelope<ArchiveResult>, ToolError> {
-    let (asset, tenant, token) = ctx.rest(scope, tenant)?;
+    let (asset, tenant, token) = ctx.asset.rest(scope, tenant)?;
     let archive = asset.archive_step(tenant, rt_id, step, token).await?;
     let message = format!("archive {} is {}", archive.rt_id, archive.status);
     Ok(Envelope::success(Some(tenant), ArchiveResult { archive }).with_message(message))
@@ -124,7 +124,7 @@ impl Tool for DeleteArchive {
     type Output = Envelope<Deleted>;
 
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let (asset, tenant, token) = ctx.rest(scope, self.tenant_id.as_deref())?;
+        let (asset, tenant, token) = ctx.asset.rest(scope, self.tenant_id.as_deref())?;
         asset
             .delete_archive(tenant, &self.archive_rt_id, token)
             .await?;

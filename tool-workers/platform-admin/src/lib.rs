@@ -1,21 +1,31 @@
 //! The platform-administration family (`platform-admin`), mirroring octo-cli's commands over the
 //! OctoMesh REST contracts. So far: stream-data administration — the archive lifecycle, the
-//! tenant switch, rollups and their recompute jobs (issue 5).
+//! tenant switch, rollups and their recompute jobs (issue 5) — and `reconfigure_log_level` on
+//! any of the platform's services.
 
 mod archives;
+mod diagnostics;
 mod rollups;
 
+use octomesh_octo_client::{AssetContext, Backends};
 use octomesh_worker_runtime::Registry;
 
 /// The family's name.
 pub const FAMILY: &str = "platform-admin";
 
-/// What the family's tools share: the asset repository client.
-pub type AdminCtx = octomesh_octo_client::AssetContext;
+/// What the family's tools share: the asset repository client, and where every other service is.
+pub struct AdminCtx {
+    pub(crate) asset: AssetContext,
+    pub(crate) backends: Backends,
+}
 
-/// The family, reaching the asset repository at `asset_url`.
-pub fn registry(asset_url: Option<&str>) -> Result<Registry<AdminCtx>, String> {
-    Ok(Registry::new(FAMILY, AdminCtx::new(asset_url)?)
+/// The family, reaching the platform's services at `backends`.
+pub fn registry(backends: &Backends) -> Result<Registry<AdminCtx>, String> {
+    let ctx = AdminCtx {
+        asset: AssetContext::new(backends.asset_repository.as_deref())?,
+        backends: backends.clone(),
+    };
+    Ok(Registry::new(FAMILY, ctx)
         .tool::<archives::ActivateArchive>()
         .tool::<archives::DisableArchive>()
         .tool::<archives::EnableArchive>()
@@ -30,15 +40,16 @@ pub fn registry(asset_url: Option<&str>) -> Result<Registry<AdminCtx>, String> {
         .tool::<rollups::RewindRollupWatermark>()
         .tool::<rollups::BackfillRollupArchive>()
         .tool::<rollups::RecomputeArchive>()
-        .tool::<rollups::ListRecomputeJobs>())
+        .tool::<rollups::ListRecomputeJobs>()
+        .tool::<diagnostics::ReconfigureLogLevel>())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_family_declares_its_tools_cleanly() {
-        let registry = super::registry(None).unwrap();
+        let registry = super::registry(&Default::default()).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 15);
+        assert_eq!(registry.tool_specs().len(), 16);
     }
 }

@@ -29,7 +29,7 @@ async fn route(
     body: Option<Value>,
     message: String,
 ) -> Result<Envelope<Answer>, ToolError> {
-    let (asset, tenant, token) = ctx.rest(scope, tenant)?;
+    let (asset, tenant, token) = ctx.asset.rest(scope, tenant)?;
     let result = asset
         .stream_data(tenant, method, path, query, body.as_ref(), token)
         .await?;

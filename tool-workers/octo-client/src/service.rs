@@ -1,0 +1,68 @@
+//! [`ServiceClient`]: plain REST calls of any OctoMesh service (identity, bot, communication,
+//! reporting — and the asset repository's system routes), for the operations that need no typed
+//! client of their own, such as `reconfigureLogLevel`.
+
+use std::time::Duration;
+
+use crate::error::ClientError;
+use crate::graphql::without_url;
+
+/// One service at its base URL.
+pub struct ServiceClient {
+    /// The service's name in messages, e.g. `the bot service`.
+    title: String,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl ServiceClient {
+    /// `base` is the service's root URL, e.g. `http://127.0.0.1:5009`.
+    pub fn new(title: &str, base: &str) -> Result<ServiceClient, ClientError> {
+        let base = base.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Invalid(format!(
+                "the URL of {title} `{base}` must start with http:// or https://"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| ClientError::Unavailable(format!("no HTTP client: {error}")))?;
+        Ok(ServiceClient {
+            title: title.to_owned(),
+            base,
+            http,
+        })
+    }
+
+    /// `POST {base}/{path}?{query}` with no body, expecting a success without content.
+    pub async fn post_empty(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let mut request = self
+            .http
+            .post(format!("{}/{}", self.base, path.trim_start_matches('/')))
+            .query(query);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = crate::traced::send(request).await.map_err(|error| {
+            ClientError::Unavailable(format!(
+                "{} is unreachable ({})",
+                self.title,
+                without_url(&error)
+            ))
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = response.bytes().await.unwrap_or_default();
+        Err(crate::error::from_status(status, &body))
+    }
+}
