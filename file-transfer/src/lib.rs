@@ -1,0 +1,18 @@
+//! The file-transfer side channel's storage (DESIGN.md decision 8): binary payloads never go
+//! through JSON-RPC. A tool prepares a transfer and returns a URL; the client `PUT`s the bytes
+//! there, or `GET`s them, with plain HTTP; another tool consumes the transfer by its id.
+//!
+//! - [`capability`]: what a transfer URL carries — 128 random bits of transfer id, its kind, the
+//!   tenant, the principal and an expiry, sealed (XChaCha20-Poly1305) with the session key, so a
+//!   URL works for exactly one transfer, only until it expires, and cannot be made up;
+//! - [`store`]: transfers in an object store (`object_store`: a local directory by default),
+//!   streamed in bounded chunks both ways, an upload accepted once, expired transfers swept;
+//! - [`range`]: the single and suffix byte ranges of a download.
+
+pub mod capability;
+pub mod range;
+pub mod store;
+
+pub use capability::{Capability, CapabilityError, Kind, TransferKey};
+pub use range::{ByteRange, RangeRequest};
+pub use store::{Download, Prepared, TransferError, TransferMeta, TransferStore, Uploaded};
