@@ -224,6 +224,17 @@ pub struct GatewayOptions {
     /// with several gateway replicas; values are sealed with the session key).
     #[arg(long, env = "OCTOMESH_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+    /// Where file transfers are kept (`/file-transfer/…`, tools' upload and download URLs);
+    /// default with `up`: `file-transfer/` in the data directory. Without it, `gateway` serves no
+    /// file-transfer channel.
+    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_DIR")]
+    pub file_transfer_dir: Option<PathBuf>,
+    /// The largest file upload or download, in bytes (default 5 GiB).
+    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_MAX_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
+    pub file_transfer_max_bytes: u64,
+    /// How long a transfer URL works, in minutes.
+    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_TTL_MINUTES", default_value_t = 30)]
+    pub file_transfer_ttl_minutes: u64,
     /// The audience bearer tokens must carry (default: not checked).
     #[arg(long, env = "OCTOMESH_AUTH_AUDIENCE")]
     pub auth_audience: Option<String>,

@@ -103,6 +103,12 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         None => args.backends.resolve().await?,
     };
     let mut gateway = gateway_config(args.listen, &args.gateway)?;
+    if gateway.file_transfer.is_none() {
+        gateway.file_transfer = Some(file_transfer_config(
+            data_dir.join("file-transfer"),
+            &args.gateway,
+        ));
+    }
     if args.no_auth {
         anyhow::ensure!(
             args.listen.ip().is_loopback(),
@@ -220,7 +226,22 @@ fn gateway_config(listen: SocketAddr, options: &GatewayOptions) -> anyhow::Resul
     config.tools_page_size = options.tools_page_size.max(1);
     config.session_lifetime = Duration::from_secs(options.session_hours.max(1) * 3600);
     config.token_store = options.redis_url.clone();
+    config.file_transfer = options
+        .file_transfer_dir
+        .clone()
+        .map(|dir| file_transfer_config(dir, options));
     Ok(config)
+}
+
+/// The file-transfer channel over `dir`, with the cap and time to live of `options`.
+fn file_transfer_config(
+    dir: PathBuf,
+    options: &GatewayOptions,
+) -> octomesh_gateway::FileTransferConfig {
+    let mut transfers = octomesh_gateway::FileTransferConfig::in_dir(dir);
+    transfers.max_bytes = options.file_transfer_max_bytes.max(1);
+    transfers.ttl = Duration::from_secs(options.file_transfer_ttl_minutes.max(1) * 60);
+    transfers
 }
 
 async fn serve_with_drain(

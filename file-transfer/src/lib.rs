@@ -12,6 +12,7 @@
 pub mod capability;
 pub mod range;
 pub mod store;
+pub mod time;
 
 pub use capability::{Capability, CapabilityError, Kind, TransferKey};
 pub use range::{ByteRange, RangeRequest};

@@ -40,6 +40,33 @@ pub struct GatewayConfig {
     /// `redis://…` of the shared store of device-flow sign-ins (needed with several replicas);
     /// `None`: in memory.
     pub token_store: Option<String>,
+    /// The file-transfer side channel (`/file-transfer/…`); `None`: not served.
+    pub file_transfer: Option<FileTransferConfig>,
+}
+
+/// Where transfers are kept and how big and long-lived they may be.
+#[derive(Debug, Clone)]
+pub struct FileTransferConfig {
+    /// The directory of the local object store.
+    pub dir: std::path::PathBuf,
+    /// The largest upload or download, in bytes.
+    pub max_bytes: u64,
+    /// How long a transfer URL works.
+    pub ttl: Duration,
+    /// How often expired transfers are deleted.
+    pub sweep_interval: Duration,
+}
+
+impl FileTransferConfig {
+    /// Transfers in `dir`: 5 GiB at most, 30 minutes, swept every 5 minutes.
+    pub fn in_dir(dir: std::path::PathBuf) -> FileTransferConfig {
+        FileTransferConfig {
+            dir,
+            max_bytes: 5 * 1024 * 1024 * 1024,
+            ttl: Duration::from_secs(30 * 60),
+            sweep_interval: Duration::from_secs(5 * 60),
+        }
+    }
 }
 
 impl GatewayConfig {
@@ -61,6 +88,7 @@ impl GatewayConfig {
             keep_alive: Duration::from_secs(15),
             auth: None,
             token_store: None,
+            file_transfer: None,
         }
     }
 }

@@ -13,6 +13,7 @@ mod auth;
 mod catalog;
 mod config;
 mod dispatch;
+mod file_transfer;
 mod hub;
 mod listener;
 mod mcp;
@@ -38,7 +39,7 @@ use octomesh_proto::ToolHost;
 use tokio::net::TcpListener;
 
 pub use auth::{AuthConfig, AuthMode};
-pub use config::GatewayConfig;
+pub use config::{FileTransferConfig, GatewayConfig};
 pub use session::SessionKey;
 
 use crate::mcp::{legacy_sse, sse, streamable_http};
@@ -142,8 +143,13 @@ impl Gateway {
                 Arc::clone(&self.state),
                 check_origin,
             ));
+        let transfers = file_transfer::routes().layer(middleware::from_fn_with_state(
+            Arc::clone(&self.state),
+            check_origin,
+        ));
         Router::new()
             .route("/healthz", get(|| async { "ok" }))
+            .merge(transfers)
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics::serve))
             .merge(metadata)
@@ -158,7 +164,11 @@ impl Gateway {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
+        if let Ok(address) = listener.local_addr() {
+            let _ = self.state.local_address.set(address);
+        }
         self.refresh().await;
+        let sweeper = file_transfer::sweeper(Arc::clone(&self.state));
         let refresher = {
             let state = Arc::clone(&self.state);
             tokio::spawn(async move {
@@ -189,6 +199,9 @@ impl Gateway {
         .await;
         self.state.shutdown.cancel();
         refresher.abort();
+        if let Some(sweeper) = sweeper {
+            sweeper.abort();
+        }
         result.map_err(GatewayError::Serve)
     }
 }

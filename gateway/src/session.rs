@@ -52,6 +52,11 @@ impl SessionKey {
         Ok(SessionKey(*Key::from_slice(&bytes)))
     }
 
+    /// The key's bytes, for what else it seals (file-transfer capabilities). Never logged.
+    pub(crate) fn to_bytes(&self) -> [u8; 32] {
+        self.0.into()
+    }
+
     /// A cipher under this key that seals values of a given purpose (the purpose is bound as
     /// associated data, so a value sealed for one purpose does not open as another).
     pub(crate) fn seal(&self, purpose: &[u8], plaintext: &[u8]) -> Vec<u8> {

@@ -33,6 +33,10 @@ pub(crate) struct AppState {
     pub(crate) authority: Option<crate::auth::Authority>,
     /// Sign-ins of the device-flow tools, per session.
     pub(crate) session_tokens: crate::auth::session_tokens::SessionTokens,
+    /// The file-transfer channel's store, when it is served.
+    pub(crate) transfers: Option<octomesh_file_transfer::TransferStore>,
+    /// Where this gateway listens (set when it serves): transfer URLs without a public URL.
+    pub(crate) local_address: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 impl AppState {
@@ -65,7 +69,39 @@ impl AppState {
                     config.session_lifetime,
                 ),
             },
+            transfers: config.file_transfer.as_ref().and_then(|transfer| {
+                octomesh_file_transfer::TransferStore::local(
+                    &transfer.dir,
+                    octomesh_file_transfer::TransferKey::new(config.session_key.to_bytes()),
+                    transfer.max_bytes,
+                    transfer.ttl,
+                )
+                .inspect_err(|error| {
+                    tracing::error!(%error, "The file-transfer store cannot be opened; transfers are off.");
+                })
+                .ok()
+            }),
+            local_address: std::sync::OnceLock::new(),
             config,
+        }
+    }
+
+    /// The base of URLs given to clients: the public URL without its `/mcp`, else where this
+    /// gateway listens.
+    pub(crate) fn public_base(&self) -> String {
+        match &self.config.public_url {
+            Some(url) => url
+                .trim_end_matches('/')
+                .trim_end_matches("/mcp")
+                .trim_end_matches('/')
+                .to_owned(),
+            None => format!(
+                "http://{}",
+                self.local_address
+                    .get()
+                    .copied()
+                    .unwrap_or(self.config.listen)
+            ),
         }
     }
 

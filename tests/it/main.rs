@@ -4,6 +4,7 @@ mod auth;
 mod ck;
 mod diagnostics;
 mod edges;
+mod file_transfer;
 mod k8s;
 mod metrics;
 mod peers;

@@ -85,6 +85,11 @@ pub(super) fn config_map(context: &Context<'_>) -> ConfigMap {
         set("OCTOMESH_AUTH_AUDIENCE", audience.clone());
     }
     set("OCTOMESH_WORKERS", worker_urls(context).join(","));
+    // The gateway's transfers volume (gateway.rs mounts it there).
+    set(
+        "OCTOMESH_FILE_TRANSFER_DIR",
+        super::gateway::TRANSFERS.to_owned(),
+    );
     if let Some(telemetry) = &spec.telemetry {
         set(
             "OTEL_EXPORTER_OTLP_ENDPOINT",

@@ -23,7 +23,7 @@ use super::{Context, Desired, GATEWAY_PORT, WORKER_PORT};
 
 const COMPONENT: &str = "gateway";
 /// Where file transfers are kept.
-const TRANSFERS: &str = "/var/lib/octomesh-mcp/transfers";
+pub(super) const TRANSFERS: &str = "/var/lib/octomesh-mcp/transfers";
 
 pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
     let spec = &context.resource.spec;

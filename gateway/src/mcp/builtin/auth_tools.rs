@@ -266,7 +266,7 @@ async fn signed_in(authority: &crate::auth::Authority, home: &SessionToken) -> V
 }
 
 /// The claims of the caller's bearer token or the session's sign-in.
-async fn claims(env: &Env) -> Result<TokenClaims, Value> {
+pub(super) async fn claims(env: &Env) -> Result<TokenClaims, Value> {
     let Some(authority) = env.state.authority.as_ref() else {
         return Err(error_result(
             "This server runs without sign-in (--no-auth): there is no signed-in user.",

@@ -5,6 +5,7 @@
 
 mod auth_tools;
 mod catalog_tools;
+mod file_tools;
 mod risk;
 mod spec;
 mod stats_tool;
@@ -33,6 +34,7 @@ pub(crate) fn listing() -> v1::ListToolsResponse {
         ]
         .into_iter()
         .chain(auth_tools::specs())
+        .chain(file_tools::specs())
         .collect(),
         ..Default::default()
     }
@@ -56,6 +58,8 @@ pub(crate) async fn call(
         auth_tools::CHECK => auth_tools::check(env, &arguments).await,
         auth_tools::WHOAMI => auth_tools::whoami(env, &arguments).await,
         auth_tools::LIST_TENANTS => auth_tools::list_tenants(env, &arguments).await,
+        file_tools::PREPARE => file_tools::prepare(env, &arguments).await,
+        file_tools::CANCEL => file_tools::cancel(env, &arguments).await,
         _ => return None,
     })
 }

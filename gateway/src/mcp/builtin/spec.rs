@@ -1,4 +1,4 @@
-//! Declaring a gateway-native tool: read-only, Low risk, closed world.
+//! Declaring a gateway-native tool: Low risk, closed world; read-only unless it says otherwise.
 
 use octomesh_proto::v1;
 use serde_json::{Value, json};
@@ -6,6 +6,33 @@ use serde_json::{Value, json};
 /// A read-only tool's spec; `properties`/`required` make its input schema, `payload` the
 /// properties of its result beside the envelope's.
 pub(super) fn read_only(
+    name: &str,
+    title: &str,
+    description: &str,
+    properties: Value,
+    required: &[&str],
+    payload: Value,
+) -> v1::ToolSpec {
+    declare(name, title, description, properties, required, payload)
+}
+
+/// A tool that changes something (not read-only, not idempotent), Low risk.
+pub(super) fn writing(
+    name: &str,
+    title: &str,
+    description: &str,
+    properties: Value,
+    required: &[&str],
+    payload: Value,
+) -> v1::ToolSpec {
+    v1::ToolSpec {
+        read_only: false,
+        idempotent: false,
+        ..declare(name, title, description, properties, required, payload)
+    }
+}
+
+fn declare(
     name: &str,
     title: &str,
     description: &str,

@@ -1,0 +1,305 @@
+//! The file-transfer channel with plain curl: `prepare_file_upload` returns an absolute URL that
+//! `curl -T` fills once; downloads answer ranges, `HEAD`, `ETag` and `Content-Disposition`;
+//! capability misuse — a reused, guessed, tampered or expired URL, another tenant, another user's
+//! cancel — is refused; an upload over the cap leaves nothing behind.
+
+use std::process::Command;
+use std::time::Duration;
+
+use octomesh_file_transfer::{TransferKey, TransferStore};
+use octomesh_gateway::{AuthMode, FileTransferConfig, SessionKey};
+use octomesh_tests::TestStack;
+use octomesh_tests::oauth::sign_in;
+use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
+use serde_json::{Value, json};
+
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+/// The bytes `KEY` encodes: 0, 1, …, 31.
+const KEY_BYTES: [u8; 32] = {
+    let mut bytes = [0u8; 32];
+    let mut at = 0;
+    while at < 32 {
+        bytes[at] = at as u8;
+        at += 1;
+    }
+    bytes
+};
+const CAP: u64 = 8 * 1024 * 1024;
+
+/// `curl ARGS` → (HTTP status, what it printed: the body, or the headers with `-I`).
+fn curl_bytes(args: &[&str]) -> (u16, Vec<u8>) {
+    let output = Command::new("curl")
+        .args(["-sS", "-o", "/dev/stdout", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl runs");
+    let mut out = output.stdout;
+    let split = out
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .expect("curl printed the status");
+    let status = String::from_utf8_lossy(&out[split + 1..])
+        .trim()
+        .parse()
+        .expect("a status");
+    out.truncate(split);
+    (status, out)
+}
+
+/// Like [`curl_bytes`], the output as text.
+fn curl(args: &[&str]) -> (u16, String) {
+    let (status, out) = curl_bytes(args);
+    (status, String::from_utf8_lossy(&out).into_owned())
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(files_in(&path));
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+fn structured(result: &Value) -> &Value {
+    &result["structuredContent"]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_and_downloads_work_with_curl_and_only_for_their_owner() {
+    let dir = std::env::temp_dir().join(format!("octomesh-it-transfers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let transfers = dir.join("transfers");
+    let config_dir = transfers.clone();
+    let stack =
+        TestStack::platform_with(&dir, true, Some(AuthMode::Required), None, move |config| {
+            config.session_key = SessionKey::from_base64(KEY).unwrap();
+            let mut channel = FileTransferConfig::in_dir(config_dir);
+            channel.max_bytes = CAP;
+            config.file_transfer = Some(channel);
+        })
+        .await;
+    let platform = stack.platform.as_ref().unwrap();
+    let issuer = platform.urls.identity.clone();
+    platform
+        .identity()
+        .unwrap()
+        .users()
+        .create(
+            "operator",
+            "operator-pass",
+            "Operator",
+            None,
+            &[],
+            &["demo".to_owned()],
+        )
+        .unwrap();
+    let admin_tokens = sign_in(&issuer, "admin", TEST_ADMIN_PASSWORD, Some("tenant:demo")).await;
+    let mut admin = stack.tenant_client("demo");
+    admin.bearer = Some(admin_tokens["access_token"].as_str().unwrap().to_owned());
+    admin.initialize().await;
+    let operator_tokens = sign_in(&issuer, "operator", "operator-pass", Some("tenant:demo")).await;
+    let mut operator = stack.tenant_client("demo");
+    operator.bearer = Some(operator_tokens["access_token"].as_str().unwrap().to_owned());
+    operator.initialize().await;
+
+    // 1. An upload: an absolute URL, filled once with plain curl.
+    let prepared = admin
+        .call_tool("prepare_file_upload", json!({"fileName": "plant.zip"}))
+        .await;
+    let answer = structured(&prepared);
+    assert_eq!(answer["isSuccess"], true, "{prepared}");
+    assert_eq!(answer["tenantId"], "demo");
+    assert_eq!(answer["maxBytes"], CAP);
+    let url = answer["uploadUrl"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&format!("{}/file-transfer/upload/", stack.base())),
+        "{url}"
+    );
+    assert!(answer["expiresAtUtc"].as_str().unwrap().ends_with('Z'));
+    let transfer_id = answer["transferId"].as_str().unwrap().to_owned();
+    assert_eq!(transfer_id.len(), 32, "128 random bits");
+    let file = dir.join("plant.zip");
+    let content: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &content).unwrap();
+    let (status, body) = curl(&["-T", file.to_str().unwrap(), &url]);
+    assert_eq!(status, 200, "{body}");
+    let received: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(received["sizeBytes"], content.len());
+    assert_eq!(received["transferId"], transfer_id.as_str());
+    let (status, body) = curl(&["-T", file.to_str().unwrap(), &url]);
+    assert_eq!(status, 409, "an upload URL works once: {body}");
+
+    // 2. Made-up and tampered URLs are nobody's.
+    let guessed = format!("{}/file-transfer/upload/{}", stack.base(), "A".repeat(200));
+    assert_eq!(curl(&["-T", file.to_str().unwrap(), &guessed]).0, 404);
+    let mut tampered = url.clone().into_bytes();
+    let at = tampered.len() - 10;
+    tampered[at] = if tampered[at] == b'x' { b'y' } else { b'x' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_eq!(curl(&["-T", file.to_str().unwrap(), &tampered]).0, 404);
+    let as_download = url.replace("/upload/", "/download/");
+    assert_eq!(
+        curl(&[&as_download]).0,
+        404,
+        "an upload URL downloads nothing"
+    );
+
+    // 3. Another tenant, another user: refused.
+    let elsewhere = operator
+        .call_tool(
+            "prepare_file_upload",
+            json!({"fileName": "x.zip", "tenantId": "octosystem"}),
+        )
+        .await;
+    assert_eq!(elsewhere["isError"], true, "{elsewhere}");
+    let text = structured(&elsewhere)["errorMessage"].as_str().unwrap();
+    assert!(
+        text.contains("`tenantId`") && text.contains("octosystem"),
+        "{text}"
+    );
+    let not_yours = operator
+        .call_tool("cancel_file_transfer", json!({"transferId": transfer_id}))
+        .await;
+    assert_eq!(not_yours["isError"], true, "{not_yours}");
+    assert!(
+        structured(&not_yours)["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("belongs to another user")
+    );
+    let missing = admin
+        .call_tool("prepare_file_upload", json!({"fileName": " "}))
+        .await;
+    assert!(
+        structured(&missing)["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("fileName is required")
+    );
+
+    // 4. Over the cap: 413 naming it, nothing kept.
+    let big = dir.join("big.bin");
+    std::fs::write(&big, vec![7u8; CAP as usize + 1]).unwrap();
+    let prepared = admin
+        .call_tool("prepare_file_upload", json!({"fileName": "big.bin"}))
+        .await;
+    let big_url = structured(&prepared)["uploadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let big_id = structured(&prepared)["transferId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = curl(&["-T", big.to_str().unwrap(), &big_url]);
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains(&CAP.to_string()), "{body}");
+    // Streamed without a length: refused while it arrives.
+    let (status, body) = curl(&[
+        "-T",
+        big.to_str().unwrap(),
+        "-H",
+        "Transfer-Encoding: chunked",
+        &big_url,
+    ]);
+    // The gateway answers 413 while the body still arrives; curl may see the connection close first.
+    assert!(status == 413 || status == 0, "{status}: {body}");
+    let kept: Vec<_> = files_in(&transfers.join("transfers").join(&big_id));
+    assert_eq!(
+        kept.iter()
+            .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect::<Vec<_>>(),
+        vec!["meta.json".to_owned()],
+        "only the reservation remains"
+    );
+
+    // 5. Downloads, published by another holder of the key (as a worker or a replica would).
+    let publisher = TransferStore::local(
+        &transfers,
+        TransferKey::new(KEY_BYTES),
+        CAP,
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    let chunks = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from(
+        content.clone(),
+    ))]);
+    let published = publisher
+        .register_download("demo", "admin", "RtEntities ü.zip", chunks)
+        .await
+        .unwrap();
+    let download = format!(
+        "{}/file-transfer/download/{}",
+        stack.base(),
+        published.token
+    );
+    let (status, body) = curl_bytes(&["-r", "100-199", &download]);
+    assert_eq!(status, 206);
+    assert_eq!(body, &content[100..200]);
+    let (status, body) = curl_bytes(&["-H", "Range: bytes=-50", &download]);
+    assert_eq!(status, 206);
+    assert_eq!(body, &content[content.len() - 50..]);
+    let (status, _) = curl(&["-H", &format!("Range: bytes={}-", content.len()), &download]);
+    assert_eq!(status, 416);
+    let (status, headers) = curl(&["-I", &download]);
+    assert_eq!(status, 200);
+    let headers = headers.to_ascii_lowercase();
+    for expected in [
+        format!("content-length: {}", content.len()),
+        "accept-ranges: bytes".to_owned(),
+        format!("etag: \"{}\"", published.transfer_id),
+        "content-disposition: attachment; filename=\"rtentities _.zip\"; filename*=utf-8''rtentities%20%c3%bc.zip".to_owned(),
+    ] {
+        assert!(headers.contains(&expected), "{expected} in {headers}");
+    }
+    let etag = format!("\"{}\"", published.transfer_id);
+    assert_eq!(
+        curl(&["-H", &format!("If-None-Match: {etag}"), &download]).0,
+        304
+    );
+    let (status, whole) = curl_bytes(&[&download]);
+    assert_eq!(status, 200);
+    assert!(whole == content, "the whole file comes back as it was");
+
+    // 6. Expired URLs are gone; cancelled transfers too.
+    let short = TransferStore::local(
+        &transfers,
+        TransferKey::new(KEY_BYTES),
+        CAP,
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    let expiring = short
+        .prepare_upload("demo", "admin", "late.zip")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let late = format!("{}/file-transfer/upload/{}", stack.base(), expiring.token);
+    assert_eq!(curl(&["-T", file.to_str().unwrap(), &late]).0, 410);
+    let cancelled = admin
+        .call_tool(
+            "cancel_file_transfer",
+            json!({"transferId": published.transfer_id}),
+        )
+        .await;
+    assert_eq!(structured(&cancelled)["cancelled"], true, "{cancelled}");
+    assert_eq!(curl(&[&download]).0, 404);
+    let again = admin
+        .call_tool(
+            "cancel_file_transfer",
+            json!({"transferId": published.transfer_id}),
+        )
+        .await;
+    assert_eq!(structured(&again)["cancelled"], false, "{again}");
+
+    stack.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
