@@ -20,8 +20,11 @@ use serde::{Deserialize, Serialize};
 use crate::capability::{Capability, CapabilityError, Kind, TransferKey, new_transfer_id};
 use crate::range::RangeRequest;
 
-/// Chunk size of the multipart writes (memory per upload is about twice this).
-const CHUNK_BYTES: usize = 8 * 1024 * 1024;
+/// Part size of the multipart writes: S3's smallest part. One part is written while the next
+/// fills, so an upload holds about twice this in memory.
+const CHUNK_BYTES: usize = 5 * 1024 * 1024;
+/// Parts written at once.
+const PARTS_IN_FLIGHT: usize = 1;
 /// Longest file name kept.
 const MAX_FILE_NAME_CHARS: usize = 255;
 
@@ -343,7 +346,7 @@ impl TransferStore {
                     cap: self.max_bytes,
                 });
             }
-            if let Err(error) = writer.wait_for_capacity(2).await {
+            if let Err(error) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
                 let _ = writer.abort().await;
                 return Err(error.into());
             }

@@ -303,3 +303,73 @@ async fn uploads_and_downloads_work_with_curl_and_only_for_their_owner() {
     stack.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The resident memory of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .expect("VmRSS")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gigabyte_upload_to_up_streams_with_flat_memory() {
+    use octomesh_tests::McpClient;
+    use octomesh_tests::process::{Proc, free_port};
+    let dir = std::env::temp_dir().join(format!("octomesh-it-gigabyte-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let up = Proc::start(
+        &[
+            "up".into(),
+            "--no-auth".into(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+            "--data-dir".into(),
+            dir.join("data").display().to_string(),
+        ],
+        port,
+    )
+    .await;
+    let mut client = McpClient::new(&format!("http://127.0.0.1:{port}/octosystem/mcp"));
+    client.initialize().await;
+    let prepared = client
+        .call_tool("prepare_file_upload", json!({"fileName": "big.bin"}))
+        .await;
+    let url = structured(&prepared)["uploadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A sparse file: 1 GiB to send, nothing to write first.
+    let file = dir.join("big.bin");
+    let gib: u64 = 1024 * 1024 * 1024;
+    std::fs::File::create(&file).unwrap().set_len(gib).unwrap();
+    let pid = up.child.id().unwrap();
+    let before = rss_kib(pid);
+    let started = std::time::Instant::now();
+    let (status, body) = curl(&["-T", file.to_str().unwrap(), &url]);
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    let received: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(received["sizeBytes"], gib);
+    let after = rss_kib(pid);
+    println!(
+        "1 GiB upload through up: {:.0} MB/s, RSS {before} KiB → {after} KiB",
+        gib as f64 / 1e6 / took.as_secs_f64()
+    );
+    assert!(
+        after.saturating_sub(before) < 64 * 1024,
+        "memory stays flat: RSS grew from {before} KiB to {after} KiB"
+    );
+    let stored = dir
+        .join("data/file-transfer/transfers")
+        .join(received["transferId"].as_str().unwrap())
+        .join("data");
+    assert_eq!(std::fs::metadata(stored).unwrap().len(), gib);
+    drop(up);
+    let _ = std::fs::remove_dir_all(dir);
+}
