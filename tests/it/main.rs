@@ -17,5 +17,6 @@ mod stateless;
 mod stream;
 mod stream_edges;
 mod supervision;
+mod tenants;
 mod traces;
 mod workers;

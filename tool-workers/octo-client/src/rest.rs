@@ -152,6 +152,52 @@ impl AssetClient {
         Ok(())
     }
 
+    /// `METHOD {tenantId}/v1/tenants[/ACTION]?QUERY`: the child-tenant operations (create, attach,
+    /// detach, clear, clearCache, update, delete). Returns what the asset repository answered
+    /// (JSON, text as a string, or null when empty).
+    pub async fn tenant_action(
+        &self,
+        tenant_id: &str,
+        method: reqwest::Method,
+        action: Option<&str>,
+        query: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Result<serde_json::Value, ClientError> {
+        check_tenant(tenant_id)?;
+        let path = match action {
+            Some(action) => format!("/{tenant_id}/v1/tenants/{action}"),
+            None => format!("/{tenant_id}/v1/tenants"),
+        };
+        let request = self.request(method, &path, token).query(query);
+        let response = crate::traced::send(request).await.map_err(|error| {
+            ClientError::Unavailable(format!(
+                "the asset repository is unreachable ({})",
+                without_url(&error)
+            ))
+        })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|error| {
+            ClientError::Unavailable(format!(
+                "the asset repository's answer broke off ({})",
+                without_url(&error)
+            ))
+        })?;
+        if !status.is_success() {
+            return Err(crate::error::from_status(status, &bytes));
+        }
+        if bytes.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        Ok(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(
+                String::from_utf8_lossy(&bytes)
+                    .chars()
+                    .take(2_000)
+                    .collect(),
+            )
+        }))
+    }
+
     /// `DELETE {tenantId}/v1/tenants?childTenantId=`.
     pub async fn delete_tenant(
         &self,

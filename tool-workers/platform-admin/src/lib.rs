@@ -1,11 +1,12 @@
 //! The platform-administration family (`platform-admin`), mirroring octo-cli's commands over the
 //! OctoMesh REST contracts. So far: stream-data administration — the archive lifecycle, the
-//! tenant switch, rollups and their recompute jobs (issue 5) — and `reconfigure_log_level` on
-//! any of the platform's services.
+//! tenant switch, rollups and their recompute jobs (issue 5) — `reconfigure_log_level` on any of
+//! the platform's services, and the tenant lifecycle.
 
 mod archives;
 mod diagnostics;
 mod rollups;
+mod tenants;
 
 use octomesh_octo_client::{AssetContext, Backends};
 use octomesh_worker_runtime::Registry;
@@ -41,7 +42,15 @@ pub fn registry(backends: &Backends) -> Result<Registry<AdminCtx>, String> {
         .tool::<rollups::BackfillRollupArchive>()
         .tool::<rollups::RecomputeArchive>()
         .tool::<rollups::ListRecomputeJobs>()
-        .tool::<diagnostics::ReconfigureLogLevel>())
+        .tool::<diagnostics::ReconfigureLogLevel>()
+        .tool::<tenants::GetTenants>()
+        .tool::<tenants::CreateTenant>()
+        .tool::<tenants::DeleteTenant>()
+        .tool::<tenants::CleanTenant>()
+        .tool::<tenants::AttachTenant>()
+        .tool::<tenants::DetachTenant>()
+        .tool::<tenants::ClearTenantCache>()
+        .tool::<tenants::UpdateSystemCkModel>())
 }
 
 #[cfg(test)]
@@ -50,6 +59,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(&Default::default()).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 16);
+        assert_eq!(registry.tool_specs().len(), 24);
     }
 }

@@ -226,7 +226,7 @@ pub(crate) fn store_error(error: StoreError) -> FieldError {
                 "rtId": rt_id, "expectedVersion": expected, "currentVersion": current,
             })),
         },
-        StoreError::TenantExists(_) => FieldError {
+        StoreError::TenantExists(_) | StoreError::DatabaseUnavailable(_) => FieldError {
             message,
             code: "ASSET1002",
             details: None,

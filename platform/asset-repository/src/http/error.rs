@@ -31,7 +31,9 @@ impl IntoResponse for ApiError {
             | StoreError::InvalidQuery(_)
             | StoreError::Ck(_) => StatusCode::BAD_REQUEST,
             StoreError::TenantNotFound(_) | StoreError::NotFound(_) => StatusCode::NOT_FOUND,
-            StoreError::TenantExists(_) | StoreError::Conflict { .. } => StatusCode::CONFLICT,
+            StoreError::TenantExists(_)
+            | StoreError::DatabaseUnavailable(_)
+            | StoreError::Conflict { .. } => StatusCode::CONFLICT,
             StoreError::Db(_) | StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let (message, details) = match &self.0 {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use octomesh_platform_common::service;
 use octomesh_platform_common::{Guard, Need};
 
@@ -85,6 +85,12 @@ pub fn router(platform: Arc<Platform>, guard: Guard) -> Router {
                 .post(tenants::create)
                 .delete(tenants::delete),
         )
+        .route("/{tenant}/v1/tenants/{child}", get(tenants::get_one))
+        .route("/{tenant}/v1/tenants/attach", post(tenants::attach))
+        .route("/{tenant}/v1/tenants/detach", post(tenants::detach))
+        .route("/{tenant}/v1/tenants/clear", put(tenants::clean))
+        .route("/{tenant}/v1/tenants/clearCache", put(tenants::clear_cache))
+        .route("/{tenant}/v1/tenants/update", put(tenants::update))
         .route("/{tenant}/v1/Models/ImportCk", post(models::import_ck))
         .route("/{tenant}/v1/models/ImportCk", post(models::import_ck))
         .route("/{tenant}/v1/Models/ImportRt", post(models::import_rt))

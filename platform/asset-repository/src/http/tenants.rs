@@ -1,4 +1,6 @@
-//! `{tenantId}/v1/tenants`: list, create and delete tenants.
+//! `{tenantId}/v1/tenants`: the child tenants of the route's tenant — list, get, create, delete,
+//! attach, detach, clean (`clear`), clear the cache, and bring the System models up to date
+//! (`update`), with OctoMesh's query parameters (`childTenantId`, `databaseName`).
 
 use std::sync::Arc;
 
@@ -10,64 +12,174 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AssetApi;
-use super::error::{ApiError, bad_request};
+use super::error::ApiError;
+use crate::store::{Platform, StoreError, TenantEntry};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ChildTenant {
     child_tenant_id: Option<String>,
-    /// Accepted for the SDK's sake; the embedded platform names each database after its tenant.
-    #[allow(dead_code)]
     database_name: Option<String>,
+}
+
+impl ChildTenant {
+    fn child(&self) -> Result<String, ApiError> {
+        match self.child_tenant_id.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => Ok(id.to_lowercase()),
+            _ => Err(ApiError(StoreError::Invalid(vec![
+                "`childTenantId` is required: the id of the child tenant".into(),
+            ]))),
+        }
+    }
+}
+
+fn dto(entry: &TenantEntry) -> serde_json::Value {
+    json!({"tenantId": entry.tenant_id, "database": entry.database})
+}
+
+/// Runs a store operation off the async workers (they touch files and databases).
+async fn blocking<T: Send + 'static>(
+    api: &Arc<AssetApi>,
+    work: impl FnOnce(&Platform) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let platform = Arc::clone(&api.platform);
+    tokio::task::spawn_blocking(move || work(&platform))
+        .await
+        .map_err(|_| {
+            ApiError(StoreError::Io(
+                "the tenant operation was interrupted".into(),
+            ))
+        })?
+        .map_err(ApiError)
 }
 
 pub(crate) async fn list(
     State(api): State<Arc<AssetApi>>,
     Path(tenant): Path<String>,
 ) -> Result<Response, ApiError> {
-    api.platform.tenant(&tenant)?;
-    let tenants: Vec<_> = api
+    let children = api.platform.children(&tenant)?;
+    Ok(Json(children.iter().map(dto).collect::<Vec<_>>()).into_response())
+}
+
+pub(crate) async fn get_one(
+    State(api): State<Arc<AssetApi>>,
+    Path((tenant, child)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let found = api
         .platform
-        .tenant_ids()?
+        .children(&tenant)?
         .into_iter()
-        .map(|tenant_id| json!({"tenantId": tenant_id, "database": tenant_id}))
-        .collect();
-    Ok(Json(tenants).into_response())
+        .find(|entry| entry.tenant_id == child)
+        .ok_or(StoreError::TenantNotFound(child))?;
+    Ok(Json(dto(&found)).into_response())
 }
 
 pub(crate) async fn create(
     State(api): State<Arc<AssetApi>>,
     Path(tenant): Path<String>,
-    Query(child): Query<ChildTenant>,
+    Query(query): Query<ChildTenant>,
 ) -> Result<Response, ApiError> {
-    api.platform.tenant(&tenant)?;
-    let Some(child_id) = child.child_tenant_id else {
-        return Ok(bad_request("`childTenantId` is required"));
-    };
-    let platform = Arc::clone(&api.platform);
-    let created = tokio::task::spawn_blocking(move || {
+    let child = query.child()?;
+    let database = query.database_name.clone();
+    let created = blocking(&api, move |platform| {
         platform
-            .create_tenant(&child_id)
-            .map(|tenant| tenant.id.clone())
+            .create_child(Some(&tenant), &child, database.as_deref())
+            .map(|_| platform.entry(&child).expect("just created"))
     })
-    .await
-    .map_err(|_| {
-        ApiError(crate::store::StoreError::Io(
-            "tenant creation was interrupted".into(),
-        ))
-    })??;
-    Ok((StatusCode::CREATED, Json(json!({"tenantId": created}))).into_response())
+    .await?;
+    Ok((StatusCode::CREATED, Json(dto(&created))).into_response())
 }
 
 pub(crate) async fn delete(
     State(api): State<Arc<AssetApi>>,
     Path(tenant): Path<String>,
-    Query(child): Query<ChildTenant>,
+    Query(query): Query<ChildTenant>,
 ) -> Result<Response, ApiError> {
-    api.platform.tenant(&tenant)?;
-    let Some(child_id) = child.child_tenant_id else {
-        return Ok(bad_request("`childTenantId` is required"));
-    };
-    api.platform.delete_tenant(&child_id)?;
+    let child = query.child()?;
+    blocking(&api, move |platform| {
+        child_of(platform, &tenant, &child)?;
+        platform.delete_tenant(&child)
+    })
+    .await?;
     Ok(StatusCode::OK.into_response())
+}
+
+pub(crate) async fn attach(
+    State(api): State<Arc<AssetApi>>,
+    Path(tenant): Path<String>,
+    Query(query): Query<ChildTenant>,
+) -> Result<Response, ApiError> {
+    let child = query.child()?;
+    let Some(database) = query.database_name.clone() else {
+        return Err(ApiError(StoreError::Invalid(vec![
+            "`databaseName` is required: the detached database to attach".into(),
+        ])));
+    };
+    blocking(&api, move |platform| {
+        platform.attach(&tenant, &child, &database)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(crate) async fn detach(
+    State(api): State<Arc<AssetApi>>,
+    Path(tenant): Path<String>,
+    Query(query): Query<ChildTenant>,
+) -> Result<Response, ApiError> {
+    let child = query.child()?;
+    blocking(&api, move |platform| {
+        child_of(platform, &tenant, &child)?;
+        platform.detach(&child)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(crate) async fn clean(
+    State(api): State<Arc<AssetApi>>,
+    Path(tenant): Path<String>,
+    Query(query): Query<ChildTenant>,
+) -> Result<Response, ApiError> {
+    let child = query.child()?;
+    blocking(&api, move |platform| {
+        child_of(platform, &tenant, &child)?;
+        platform.clean(&child)
+    })
+    .await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+pub(crate) async fn clear_cache(
+    State(api): State<Arc<AssetApi>>,
+    Path(tenant): Path<String>,
+    Query(query): Query<ChildTenant>,
+) -> Result<Response, ApiError> {
+    let child = query.child()?;
+    api.platform.tenant(&tenant)?;
+    api.platform.clear_cache(&child)?;
+    Ok("Cache cleared".into_response())
+}
+
+pub(crate) async fn update(
+    State(api): State<Arc<AssetApi>>,
+    Path(tenant): Path<String>,
+    Query(query): Query<ChildTenant>,
+) -> Result<Response, ApiError> {
+    let child = query.child()?;
+    let updates = blocking(&api, move |platform| {
+        child_of(platform, &tenant, &child)?;
+        platform.update_system_model(&child)
+    })
+    .await?;
+    Ok(Json(json!({"updated": updates})).into_response())
+}
+
+/// `child` when it is a child of `parent` (every tenant is one of the system tenant's).
+fn child_of(platform: &Platform, parent: &str, child: &str) -> Result<TenantEntry, StoreError> {
+    platform
+        .children(parent)?
+        .into_iter()
+        .find(|entry| entry.tenant_id == child)
+        .ok_or_else(|| StoreError::TenantNotFound(child.to_owned()))
 }

@@ -12,6 +12,10 @@ pub enum StoreError {
     TenantNotFound(String),
     #[error("tenant `{0}` already exists")]
     TenantExists(String),
+    /// The database is bound to a tenant already, exists already (create) or does not (attach);
+    /// which of these is not said (no enumeration of other tenants' databases).
+    #[error("Database name '{0}' is not available.")]
+    DatabaseUnavailable(String),
     /// The CK library was refused; nothing was installed.
     #[error("the construction kit was refused, nothing was installed:\n{0}")]
     Ck(#[from] LoadErrors),

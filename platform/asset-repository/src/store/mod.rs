@@ -9,7 +9,9 @@ mod clock;
 mod entities;
 mod error;
 mod import;
+mod lifecycle;
 mod query;
+mod registry;
 mod tenant;
 
 use std::collections::HashMap;
@@ -22,10 +24,12 @@ pub use clock::{format_rfc3339_ms, parse_rfc3339_ms};
 pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};
 pub use error::StoreError;
 pub use import::{ImportReport, ImportStrategy};
+pub use lifecycle::{DatabaseName, SystemModelUpdate};
 pub use query::{
     EntityPage, EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, MAX_LIMIT, Related,
     SortColumn,
 };
+pub use registry::TenantEntry;
 pub use tenant::Tenant;
 
 use crate::ck::load::LibraryFiles;
@@ -40,6 +44,8 @@ pub struct Platform {
     open: Mutex<HashMap<String, Arc<Tenant>>>,
     /// Each tenant's stream-data store (a database of its own beside the tenant's).
     series: Mutex<HashMap<String, Arc<crate::series::SeriesStore>>>,
+    /// Which tenant is bound to which database (`tenants/registry.json`).
+    registry: Mutex<registry::Registry>,
     /// Wakes the rollup orchestrator (new jobs, activations).
     rollup_wake: Arc<tokio::sync::Notify>,
     /// The asset repository's part of the data directory, locked while the platform is open.
@@ -56,38 +62,44 @@ impl Platform {
             "tenants",
         )
         .map_err(StoreError::Io)?;
+        let registry = registry::Registry::load(&data_dir.join("tenants"))?;
         let platform = Platform {
             data_dir: data_dir.to_path_buf(),
             builtin,
             open: Mutex::new(HashMap::new()),
             series: Mutex::new(HashMap::new()),
+            registry: Mutex::new(registry),
             rollup_wake: Arc::new(tokio::sync::Notify::new()),
             _dir: dir,
         };
-        if !platform.tenant_path(SYSTEM_TENANT).exists() {
-            platform.create_tenant(SYSTEM_TENANT)?;
+        if platform.entry(SYSTEM_TENANT).is_none() {
+            platform.create_child(None, SYSTEM_TENANT, None)?;
         }
         Ok(platform)
     }
 
-    fn tenant_path(&self, tenant_id: &str) -> PathBuf {
+    /// The database file of `database`.
+    fn database_path(&self, database: &str) -> PathBuf {
         self.data_dir
             .join("tenants")
-            .join(format!("{tenant_id}.sqlite"))
+            .join(format!("{database}.sqlite"))
     }
 
-    /// Creates a tenant with the built-in libraries installed.
+    /// The stream-data database file of `database`.
+    fn series_path(&self, database: &str) -> PathBuf {
+        self.data_dir
+            .join("tenants")
+            .join(format!("{database}.series.sqlite"))
+    }
+
+    /// The registry's binding of `tenant_id`.
+    pub fn entry(&self, tenant_id: &str) -> Option<TenantEntry> {
+        self.registry().get(tenant_id).cloned()
+    }
+
+    /// Creates a tenant under the system tenant, with the built-in libraries installed.
     pub fn create_tenant(&self, tenant_id: &str) -> Result<Arc<Tenant>, StoreError> {
-        validate_tenant_id(tenant_id)?;
-        let path = self.tenant_path(tenant_id);
-        if path.exists() {
-            return Err(StoreError::TenantExists(tenant_id.to_owned()));
-        }
-        let tenant = Tenant::create(tenant_id, &path, &self.builtin)?;
-        let tenant = Arc::new(tenant);
-        self.lock()
-            .insert(tenant_id.to_owned(), Arc::clone(&tenant));
-        Ok(tenant)
+        self.create_child(Some(SYSTEM_TENANT), tenant_id, None)
     }
 
     /// An existing tenant (opened on first use).
@@ -96,11 +108,13 @@ impl Platform {
         if let Some(tenant) = self.lock().get(tenant_id) {
             return Ok(Arc::clone(tenant));
         }
-        let path = self.tenant_path(tenant_id);
-        if !path.exists() {
-            return Err(StoreError::TenantNotFound(tenant_id.to_owned()));
-        }
-        let tenant = Arc::new(Tenant::open(tenant_id, &path)?);
+        let entry = self
+            .entry(tenant_id)
+            .ok_or_else(|| StoreError::TenantNotFound(tenant_id.to_owned()))?;
+        let tenant = Arc::new(Tenant::open(
+            tenant_id,
+            &self.database_path(&entry.database),
+        )?);
         let mut open = self.lock();
         let tenant = open.entry(tenant_id.to_owned()).or_insert(tenant);
         Ok(Arc::clone(tenant))
@@ -114,16 +128,26 @@ impl Platform {
                 "the system tenant `{SYSTEM_TENANT}` cannot be deleted"
             )]));
         }
-        let path = self.tenant_path(tenant_id);
-        if !path.exists() {
-            return Err(StoreError::TenantNotFound(tenant_id.to_owned()));
-        }
+        let entry = self
+            .registry()
+            .remove(tenant_id)?
+            .ok_or_else(|| StoreError::TenantNotFound(tenant_id.to_owned()))?;
+        self.forget(tenant_id);
+        self.remove_database(&entry.database)
+    }
+
+    /// Drops the open handles of `tenant_id` (they are opened again on next use).
+    fn forget(&self, tenant_id: &str) {
         self.lock().remove(tenant_id);
         self.series
             .lock()
             .expect("the series table is never poisoned")
             .remove(tenant_id);
-        let series_path = self.series_path(tenant_id);
+    }
+
+    /// Deletes the files of `database`.
+    fn remove_database(&self, database: &str) -> Result<(), StoreError> {
+        let (path, series_path) = (self.database_path(database), self.series_path(database));
         for (base, suffix) in ["", "-wal", "-shm"]
             .into_iter()
             .flat_map(|suffix| [(&path, suffix), (&series_path, suffix)])
@@ -145,23 +169,18 @@ impl Platform {
 
     /// Every tenant id, sorted.
     pub fn tenant_ids(&self) -> Result<Vec<String>, StoreError> {
-        let entries = std::fs::read_dir(self.data_dir.join("tenants"))
-            .map_err(|error| StoreError::Io(format!("cannot list tenants: {error}")))?;
-        let mut ids: Vec<String> = entries
-            .flatten()
-            .filter_map(|entry| {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                name.strip_suffix(".sqlite").map(str::to_owned)
-            })
-            .collect();
-        ids.sort();
-        Ok(ids)
+        Ok(self
+            .registry()
+            .all()
+            .iter()
+            .map(|entry| entry.tenant_id.clone())
+            .collect())
     }
 
-    fn series_path(&self, tenant_id: &str) -> PathBuf {
-        self.data_dir
-            .join("tenants")
-            .join(format!("{tenant_id}.series.sqlite"))
+    fn registry(&self) -> std::sync::MutexGuard<'_, registry::Registry> {
+        self.registry
+            .lock()
+            .expect("the tenant registry is never poisoned")
     }
 
     /// The stream-data store of an existing tenant (opened, and its log replayed, on first use).
@@ -174,7 +193,11 @@ impl Platform {
         if let Some(store) = stores.get(tenant_id) {
             return Ok(Arc::clone(store));
         }
-        let db = rusqlite::Connection::open(self.series_path(tenant_id))?;
+        let database = self
+            .entry(tenant_id)
+            .ok_or_else(|| StoreError::TenantNotFound(tenant_id.to_owned()))?
+            .database;
+        let db = rusqlite::Connection::open(self.series_path(&database))?;
         db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
         let store = Arc::new(crate::series::SeriesStore::open(db)?);
         stores.insert(tenant_id.to_owned(), Arc::clone(&store));

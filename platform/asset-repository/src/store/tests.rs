@@ -767,3 +767,58 @@ fn the_upstream_photovoltaic_sample_imports_into_a_tenant_whole() {
         file.entities.len()
     );
 }
+
+#[test]
+fn a_data_directory_from_before_the_registry_keeps_its_tenants() {
+    let dir = DataDir::new("registry-migration");
+    {
+        let platform = platform(&dir);
+        platform.create_tenant("older").unwrap();
+    }
+    std::fs::remove_file(dir.0.join("tenants/registry.json")).unwrap();
+    let platform = platform(&dir);
+    assert_eq!(platform.tenant_ids().unwrap(), [SYSTEM_TENANT, "older"]);
+    let entry = platform.entry("older").unwrap();
+    assert_eq!(entry.database, "older");
+    assert_eq!(entry.parent.as_deref(), Some(SYSTEM_TENANT));
+    assert!(dir.0.join("tenants/registry.json").exists(), "written back");
+}
+
+#[test]
+fn detach_keeps_the_database_and_a_refused_create_leaves_nothing() {
+    let dir = DataDir::new("detach");
+    let platform = platform(&dir);
+    let tenant = platform
+        .create_child(Some(SYSTEM_TENANT), "plant", Some("plant_db"))
+        .unwrap();
+    let rt_id = {
+        tenant.import_ck(&library("Basic")).unwrap();
+        tenant.create_entity(tree("kept")).unwrap().rt_id
+    };
+    drop(tenant);
+    platform.detach("plant").unwrap();
+    assert!(matches!(
+        platform.tenant("plant"),
+        Err(StoreError::TenantNotFound(_))
+    ));
+    assert!(dir.0.join("tenants/plant_db.sqlite").exists());
+    assert!(matches!(
+        platform.create_child(Some(SYSTEM_TENANT), "other", Some("plant_db")),
+        Err(StoreError::DatabaseUnavailable(_))
+    ));
+    platform.attach(SYSTEM_TENANT, "again", "plant_db").unwrap();
+    let again = platform.tenant("again").unwrap();
+    assert_eq!(
+        again.get_entity(&rt_id).unwrap().unwrap().attributes["Name"],
+        "kept"
+    );
+    assert!(matches!(
+        platform.create_child(Some(SYSTEM_TENANT), "bad", Some("a/b")),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        platform.create_child(Some(SYSTEM_TENANT), "reserved", Some("admin")),
+        Err(StoreError::DatabaseUnavailable(_))
+    ));
+    assert_eq!(platform.tenant_ids().unwrap(), ["again", SYSTEM_TENANT]);
+}
