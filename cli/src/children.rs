@@ -46,6 +46,7 @@ impl Children {
         families: &[&str],
         addresses: &[(ServiceKind, SocketAddr)],
         options: &PlatformOptions,
+        transfer_dir: &std::path::Path,
     ) -> anyhow::Result<Children> {
         let socket_dir = crate::stack::private_socket_dir()?;
         let mut specs = Vec::new();
@@ -72,7 +73,10 @@ impl Children {
             // A restarted worker binds the same path (the runtime replaces the stale file).
             let socket = socket_dir.join(format!("{family}.sock"));
             worker_urls.push(WorkerAddress::Unix(socket.clone()).to_string());
-            specs.push(worker(family, socket, platform_urls.as_ref())?);
+            specs.push(
+                worker(family, socket, platform_urls.as_ref())?
+                    .with_env("OCTOMESH_FILE_TRANSFER_DIR", transfer_dir),
+            );
         }
         let supervisor = match Supervisor::start(specs, Backoff::default()).await {
             Ok(supervisor) => supervisor,

@@ -338,4 +338,7 @@ pub struct WorkerArgs {
     pub listen: WorkerAddress,
     #[command(flatten)]
     pub backends: BackendOptions,
+    /// The gateway's file-transfer directory (the tools that import uploads read it).
+    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_DIR")]
+    pub file_transfer_dir: Option<PathBuf>,
 }

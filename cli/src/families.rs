@@ -14,8 +14,13 @@ pub const FAMILIES: [&str; 4] = [
     octomesh_tools_fixtures::FAMILY,
 ];
 
-/// The registry of family `name`, as a host, reaching the backends in `backends`.
-pub fn host(name: &str, backends: &Backends) -> anyhow::Result<Arc<dyn ToolHost>> {
+/// The registry of family `name`, as a host, reaching the backends in `backends` (and the
+/// gateway's file-transfer store in `transfer_dir`).
+pub fn host(
+    name: &str,
+    backends: &Backends,
+    transfer_dir: Option<&std::path::Path>,
+) -> anyhow::Result<Arc<dyn ToolHost>> {
     match name {
         octomesh_tools_ck::FAMILY => Ok(Arc::new(
             octomesh_tools_ck::registry(backends.asset_repository.as_deref())
@@ -26,7 +31,8 @@ pub fn host(name: &str, backends: &Backends) -> anyhow::Result<Arc<dyn ToolHost>
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_platform_admin::FAMILY => Ok(Arc::new(
-            octomesh_tools_platform_admin::registry(backends).map_err(anyhow::Error::msg)?,
+            octomesh_tools_platform_admin::registry(backends, transfer_dir)
+                .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_fixtures::FAMILY => Ok(Arc::new(octomesh_tools_fixtures::registry())),
         other => anyhow::bail!(

@@ -24,7 +24,7 @@ use octomesh_platform::{PlatformOptions, ServiceKind};
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let stop = crate::signal::shutdown();
     let backends = args.backends.resolve().await?;
-    let host = families::host(&args.family, &backends)?;
+    let host = families::host(&args.family, &backends, args.file_transfer_dir.as_deref())?;
     let listener = WorkerListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -80,10 +80,17 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         enforce_auth: !args.no_auth,
         mcp_url: (args.listen.port() != 0).then(|| format!("http://{}/mcp", args.listen)),
     };
+    // The gateway's file-transfer store; the families that import uploads read it too.
+    let transfer_dir = args
+        .gateway
+        .file_transfer_dir
+        .clone()
+        .unwrap_or_else(|| data_dir.join("file-transfer"));
     let children = match args.processes {
-        true => {
-            Some(crate::children::Children::start(&args, &families, &addresses, &options).await?)
-        }
+        true => Some(
+            crate::children::Children::start(&args, &families, &addresses, &options, &transfer_dir)
+                .await?,
+        ),
         false => None,
     };
     let embedded = match (external, &children) {
@@ -103,12 +110,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         None => args.backends.resolve().await?,
     };
     let mut gateway = gateway_config(args.listen, &args.gateway)?;
-    if gateway.file_transfer.is_none() {
-        gateway.file_transfer = Some(file_transfer_config(
-            data_dir.join("file-transfer"),
-            &args.gateway,
-        ));
-    }
+    gateway.file_transfer = Some(file_transfer_config(transfer_dir, &args.gateway));
     if args.no_auth {
         anyhow::ensure!(
             args.listen.ip().is_loopback(),
@@ -132,6 +134,10 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         },
         in_process: args.in_process,
         worker_transport: args.worker_transport,
+        file_transfer_dir: gateway
+            .file_transfer
+            .as_ref()
+            .map(|transfers| transfers.dir.clone()),
         gateway,
         backends: backends.clone(),
     })
@@ -274,6 +280,8 @@ pub struct StackOptions {
     pub gateway: GatewayConfig,
     /// Where the families reach the backend services.
     pub backends: Backends,
+    /// The gateway's file-transfer directory, for the families that import uploads.
+    pub file_transfer_dir: Option<PathBuf>,
 }
 
 /// A gateway and its workers running in this process.
@@ -307,7 +315,11 @@ impl Stack {
             _ => None,
         };
         for family in &options.families {
-            let host = families::host(family, &options.backends)?;
+            let host = families::host(
+                family,
+                &options.backends,
+                options.file_transfer_dir.as_deref(),
+            )?;
             if options.in_process {
                 in_process.push(host);
                 continue;

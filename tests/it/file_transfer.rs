@@ -373,3 +373,154 @@ async fn a_gigabyte_upload_to_up_streams_with_flat_memory() {
     drop(up);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_import_from_uploads_of_their_own_tenant_and_caller() {
+    use octomesh_tests::samples::{GADGETS, TINY_LIBRARY};
+    let dir = std::env::temp_dir().join(format!("octomesh-it-imports-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let transfers = dir.join("transfers");
+    let stack =
+        TestStack::platform_with(&dir, false, Some(AuthMode::Required), None, move |config| {
+            config.file_transfer = Some(FileTransferConfig::in_dir(transfers));
+        })
+        .await;
+    let platform = stack.platform.as_ref().unwrap();
+    platform
+        .asset_store()
+        .unwrap()
+        .create_tenant("lab")
+        .unwrap();
+    let issuer = platform.urls.identity.clone();
+    platform
+        .identity()
+        .unwrap()
+        .users()
+        .create(
+            "operator",
+            "operator-pass",
+            "Operator",
+            None,
+            &[],
+            &["lab".to_owned()],
+        )
+        .unwrap();
+    let client_of = |user: &'static str, password: &'static str| {
+        let issuer = issuer.clone();
+        let stack = &stack;
+        async move {
+            let tokens = sign_in(&issuer, user, password, Some("tenant:lab")).await;
+            let mut client = stack.tenant_client("lab");
+            client.bearer = Some(tokens["access_token"].as_str().unwrap().to_owned());
+            client.initialize().await;
+            client
+        }
+    };
+    let admin = client_of("admin", TEST_ADMIN_PASSWORD).await;
+    let operator = client_of("operator", "operator-pass").await;
+    let upload = |client: &octomesh_tests::McpClient, name: &str, content: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        let client = client.clone();
+        let name = name.to_owned();
+        async move {
+            let prepared = client
+                .call_tool("prepare_file_upload", json!({"fileName": name}))
+                .await;
+            let url = structured(&prepared)["uploadUrl"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(curl(&["-T", path.to_str().unwrap(), &url]).0, 200);
+            structured(&prepared)["transferId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+
+    // Another caller's upload, or an upload of another tenant, is not yours to import.
+    let operators = upload(&operator, "tiny.yaml", TINY_LIBRARY).await;
+    let refused = admin
+        .call_tool("import_ck_model", json!({"transferId": operators}))
+        .await;
+    let text = structured(&refused)["errorMessage"].as_str().unwrap();
+    assert!(
+        text.contains("`transferId`") && text.contains("another user"),
+        "{text}"
+    );
+    let admins = upload(&admin, "tiny.yaml", TINY_LIBRARY).await;
+    let elsewhere = admin
+        .call_tool(
+            "import_ck_model",
+            json!({"transferId": admins, "tenantId": "octosystem"}),
+        )
+        .await;
+    assert_eq!(elsewhere["isError"], true, "{elsewhere}");
+    let text = structured(&elsewhere)["errorMessage"].as_str().unwrap();
+    assert!(
+        text.contains("another tenant") || text.contains("not for tenant"),
+        "{text}"
+    );
+
+    // A broken library is refused and its upload kept for another try.
+    let broken = upload(
+        &admin,
+        "broken.yaml",
+        "modelId: Broken-1.0.0\ntypes: [{typeId: X, derivedFromCkTypeId: Nowhere/Thing}]\n",
+    )
+    .await;
+    let failed = admin
+        .call_tool("import_ck_model", json!({"transferId": broken}))
+        .await;
+    assert_eq!(failed["isError"], true, "{failed}");
+    assert!(
+        structured(&failed)["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("failed"),
+        "{failed}"
+    );
+    let kept = admin
+        .call_tool("cancel_file_transfer", json!({"transferId": broken}))
+        .await;
+    assert_eq!(
+        structured(&kept)["cancelled"],
+        true,
+        "a failed import keeps the upload"
+    );
+
+    // The library, then its entities.
+    let imported = admin
+        .call_tool("import_ck_model", json!({"transferId": admins}))
+        .await;
+    let answer = structured(&imported);
+    assert_eq!(answer["isSuccess"], true, "{imported}");
+    assert_eq!(answer["state"], "Succeeded");
+    assert_eq!(answer["fileName"], "tiny.yaml");
+    let models = admin.call_tool("get_available_models", json!({})).await;
+    assert!(models.to_string().contains("Tiny"), "{models}");
+    let spent = admin
+        .call_tool("cancel_file_transfer", json!({"transferId": admins}))
+        .await;
+    assert_eq!(
+        structured(&spent)["cancelled"],
+        false,
+        "a successful import drops the upload"
+    );
+    let gadgets = upload(&admin, "gadgets.yaml", GADGETS).await;
+    let imported = admin
+        .call_tool(
+            "import_runtime_model",
+            json!({"transferId": gadgets, "importStrategy": "InsertOnly"}),
+        )
+        .await;
+    assert_eq!(structured(&imported)["isSuccess"], true, "{imported}");
+    let found = admin
+        .call_tool("query_entities", json!({"ckTypeId": "Tiny/Gadget"}))
+        .await;
+    assert_eq!(structured(&found)["totalCount"], 2, "{found}");
+    stack.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -6,36 +6,7 @@ use std::time::Duration;
 use octomesh_octo_client::{AssetClient, ClientError, ImportStrategy};
 use octomesh_tests::TestStack;
 
-const TINY_LIBRARY: &str = r#"
-modelId: Tiny-1.0.0
-description: One type, compiled into a single file.
-dependencies: ["System-[2.0,3.0)"]
-attributes:
-  - id: Label
-    valueType: String
-types:
-  - typeId: Gadget
-    derivedFromCkTypeId: ${System}/Entity
-    attributes:
-      - id: ${this}/Label
-        name: Label
-"#;
-
-const GADGETS: &str = r#"
-dependencies:
-  - Tiny-[1.0,2.0)
-entities:
-  - rtId: 65a000000000000000000001
-    ckTypeId: Tiny/Gadget-1
-    attributes:
-      - id: Tiny/Label
-        value: first
-  - rtId: 65a000000000000000000002
-    ckTypeId: Tiny/Gadget-1
-    attributes:
-      - id: Tiny/Label
-        value: second
-"#;
+use octomesh_tests::samples::{GADGETS, TINY_LIBRARY};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_and_imports_work_through_the_rest_client() {

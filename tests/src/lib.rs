@@ -12,6 +12,7 @@ pub mod otlp;
 pub mod peers;
 pub mod process;
 pub mod procfs;
+pub mod samples;
 pub mod schema_check;
 pub mod stack;
 

@@ -86,7 +86,13 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
     let session_uid = env.session.as_ref().map(|session| session.session_uid);
     match crate::auth::resolve::call_token(&env.state, &env.caller, session_uid, call_tenant).await
     {
-        Ok(token) => context.access_token = token,
+        Ok(token) => {
+            // A session signed in with the device flow: the principal is its sign-in's subject.
+            if context.principal.is_none() {
+                context.principal = token.as_deref().and_then(crate::auth::resolve::subject_of);
+            }
+            context.access_token = token;
+        }
         Err(message) => {
             env.state.stats.record(&name, started.elapsed(), false);
             crate::mcp::trace::record_tool_error();

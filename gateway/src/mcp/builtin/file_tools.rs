@@ -15,7 +15,8 @@ use crate::mcp::handler::Env;
 pub(super) const PREPARE: &str = "prepare_file_upload";
 pub(super) const CANCEL: &str = "cancel_file_transfer";
 
-/// Who owns a transfer when the server runs without sign-in (`--no-auth`, loopback only).
+/// Who owns a transfer of a caller without a subject: `--no-auth` (loopback only), or a service
+/// token. Workers see the same name for such callers.
 const ANONYMOUS: &str = "anonymous";
 
 pub(super) fn specs() -> Vec<v1::ToolSpec> {
@@ -89,7 +90,7 @@ async fn owner(env: &Env, tenant_argument: Option<&str>) -> Result<(String, Stri
             "`tenantId`: you have no access to tenant `{tenant}`; use one of your tenants (list_tenants)."
         )));
     }
-    let principal = claims.subject.unwrap_or_else(|| "service".to_owned());
+    let principal = claims.subject.unwrap_or_else(|| ANONYMOUS.to_owned());
     Ok((principal, tenant))
 }
 
@@ -170,7 +171,7 @@ pub(super) async fn cancel(env: &Env, arguments: &Map<String, Value>) -> Value {
         ANONYMOUS.to_owned()
     } else {
         match super::auth_tools::claims(env).await {
-            Ok(claims) => claims.subject.unwrap_or_else(|| "service".to_owned()),
+            Ok(claims) => claims.subject.unwrap_or_else(|| ANONYMOUS.to_owned()),
             Err(refusal) => return refusal,
         }
     };

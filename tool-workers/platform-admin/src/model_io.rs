@@ -1,0 +1,272 @@
+//! Model imports from an uploaded file: `import_ck_model` and `import_runtime_model` take the
+//! transfer a client filled through `prepare_file_upload` — only one of this tenant, prepared by
+//! this caller — post it to the asset repository's `Models/ImportCk` / `Models/ImportRt`, and wait
+//! for the import job, reporting progress while they wait. The upload is dropped once the import
+//! succeeded (kept for another try when it failed).
+
+use std::time::Duration;
+
+use futures_util::TryStreamExt as _;
+use octomesh_octo_client::{AssetClient, ImportStrategy, JobStatus};
+use octomesh_worker_runtime::{CallScope, Envelope, Risk, Tool, ToolError};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::AdminCtx;
+
+/// The largest upload an import takes (the asset repository's request limit).
+const MAX_IMPORT_BYTES: u64 = 300_000_000;
+/// The longest wait a caller may ask for.
+const MAX_WAIT_MINUTES: u32 = 120;
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImportDone {
+    pub job_id: String,
+    /// `Succeeded` (a failed import is an error result).
+    pub state: String,
+    pub transfer_id: String,
+    pub file_name: String,
+    pub size_bytes: u64,
+}
+
+/// The runtime-model import's handling of entities that exist already.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
+pub(crate) enum ImportStrategyDto {
+    /// Refuse the import when an entity exists already.
+    #[default]
+    InsertOnly,
+    /// Replace entities that exist.
+    Upsert,
+}
+
+/// The bytes and name of the caller's upload `transfer_id` in `tenant`.
+async fn upload_of(
+    ctx: &AdminCtx,
+    scope: &CallScope,
+    tenant: &str,
+    transfer_id: &str,
+) -> Result<(String, Vec<u8>), ToolError> {
+    let store = ctx.transfers.as_ref().ok_or_else(|| {
+        ToolError::Backend(
+            "this worker has no file-transfer store: start it with --file-transfer-dir (the gateway's)".into(),
+        )
+    })?;
+    let principal = scope
+        .context()
+        .principal
+        .clone()
+        .unwrap_or_else(|| "anonymous".to_owned());
+    let transfer_id = transfer_id.trim();
+    if transfer_id.is_empty() {
+        return Err(ToolError::InvalidArguments(
+            "`transferId` is required: the id prepare_file_upload returned.".into(),
+        ));
+    }
+    let (meta, body) = store
+        .take_upload(transfer_id, tenant, &principal)
+        .await
+        .map_err(|error| match error {
+            octomesh_file_transfer::TransferError::Storage(problem) => {
+                ToolError::Backend(format!("the transfer storage failed: {problem}"))
+            }
+            other => ToolError::InvalidArguments(format!("`transferId` '{transfer_id}': {other}.")),
+        })?;
+    let size = meta.size.unwrap_or_default();
+    if size > MAX_IMPORT_BYTES {
+        return Err(ToolError::InvalidArguments(format!(
+            "`transferId` '{transfer_id}': the file has {size} bytes; an import takes at most {MAX_IMPORT_BYTES}."
+        )));
+    }
+    let bytes = body
+        .try_fold(
+            Vec::with_capacity(size as usize),
+            |mut all, chunk| async move {
+                all.extend_from_slice(&chunk);
+                Ok(all)
+            },
+        )
+        .await
+        .map_err(|error| ToolError::Backend(format!("the upload cannot be read: {error}")))?;
+    Ok((meta.file_name, bytes))
+}
+
+/// Waits for `job_id`, reporting progress every poll; a failed job is an error naming its errors.
+async fn wait(
+    asset: &AssetClient,
+    scope: &CallScope,
+    tenant: &str,
+    job_id: &str,
+    minutes: Option<u32>,
+    token: Option<&str>,
+) -> Result<JobStatus, ToolError> {
+    let minutes = minutes.unwrap_or(10).clamp(1, MAX_WAIT_MINUTES);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(minutes) * 60);
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(20);
+    loop {
+        let status = asset.job(tenant, job_id, token).await?;
+        match status.state.as_str() {
+            "Succeeded" => return Ok(status),
+            "Failed" => {
+                let mut reason = status
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| "the import failed".into());
+                if !status.errors.is_empty() {
+                    reason.push_str(": ");
+                    reason.push_str(&status.errors.join("; "));
+                }
+                return Err(ToolError::InvalidArguments(format!(
+                    "job {job_id} failed, nothing was imported: {reason}"
+                )));
+            }
+            state => {
+                scope
+                    .progress(
+                        started.elapsed().as_secs_f64(),
+                        None,
+                        format!("job {job_id} is {state}"),
+                    )
+                    .await;
+            }
+        }
+        if tokio::time::Instant::now() + pause > deadline {
+            return Err(ToolError::Backend(format!(
+                "job {job_id} is still running after {minutes} min; ask again with a longer waitTimeoutMinutes"
+            )));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Drops the upload after a successful import (best effort: it expires anyway).
+async fn drop_upload(ctx: &AdminCtx, scope: &CallScope, transfer_id: &str) {
+    if let Some(store) = &ctx.transfers {
+        let principal = scope
+            .context()
+            .principal
+            .clone()
+            .unwrap_or_else(|| "anonymous".to_owned());
+        let _ = store.cancel(transfer_id.trim(), &principal).await;
+    }
+}
+
+/// Import a construction-kit model from an uploaded file: a zip of a library folder, or one
+/// compiled YAML/JSON file. Its dependencies must be installed already.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ImportCkModel {
+    /// The upload's id (prepare_file_upload, then PUT the file).
+    #[schemars(length(min = 1, max = 64))]
+    transfer_id: String,
+    /// How long to wait for the import job (default 10, at most 120).
+    #[schemars(range(min = 1, max = 120))]
+    wait_timeout_minutes: Option<u32>,
+    /// The tenant (default: the endpoint's tenant).
+    tenant_id: Option<String>,
+}
+
+impl Tool for ImportCkModel {
+    const NAME: &'static str = "import_ck_model";
+    const TITLE: &'static str = "Import a CK model from an upload";
+    const RISK: Risk = Risk::Medium;
+    type Ctx = AdminCtx;
+    type Output = Envelope<ImportDone>;
+
+    async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
+        let (asset, tenant, token) = ctx.asset.rest(scope, self.tenant_id.as_deref())?;
+        let (file_name, bytes) = upload_of(ctx, scope, tenant, &self.transfer_id).await?;
+        let size_bytes = bytes.len() as u64;
+        let job_id = asset.import_ck(tenant, &file_name, bytes, token).await?;
+        let status = wait(
+            asset,
+            scope,
+            tenant,
+            &job_id,
+            self.wait_timeout_minutes,
+            token,
+        )
+        .await?;
+        drop_upload(ctx, scope, &self.transfer_id).await;
+        let message = status
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("'{file_name}' imported"));
+        Ok(Envelope::success(
+            Some(tenant),
+            ImportDone {
+                job_id,
+                state: status.state,
+                transfer_id: self.transfer_id.trim().to_owned(),
+                file_name,
+                size_bytes,
+            },
+        )
+        .with_message(message))
+    }
+}
+
+/// Import a runtime model (entities and associations, YAML or JSON) from an uploaded file.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ImportRuntimeModel {
+    /// The upload's id (prepare_file_upload, then PUT the file).
+    #[schemars(length(min = 1, max = 64))]
+    transfer_id: String,
+    /// InsertOnly (default: refuse entities that exist) or Upsert (replace them).
+    #[serde(default)]
+    import_strategy: ImportStrategyDto,
+    /// How long to wait for the import job (default 10, at most 120).
+    #[schemars(range(min = 1, max = 120))]
+    wait_timeout_minutes: Option<u32>,
+    /// The tenant (default: the endpoint's tenant).
+    tenant_id: Option<String>,
+}
+
+impl Tool for ImportRuntimeModel {
+    const NAME: &'static str = "import_runtime_model";
+    const TITLE: &'static str = "Import a runtime model from an upload";
+    const RISK: Risk = Risk::Medium;
+    type Ctx = AdminCtx;
+    type Output = Envelope<ImportDone>;
+
+    async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
+        let (asset, tenant, token) = ctx.asset.rest(scope, self.tenant_id.as_deref())?;
+        let (file_name, bytes) = upload_of(ctx, scope, tenant, &self.transfer_id).await?;
+        let size_bytes = bytes.len() as u64;
+        let strategy = match self.import_strategy {
+            ImportStrategyDto::InsertOnly => ImportStrategy::InsertOnly,
+            ImportStrategyDto::Upsert => ImportStrategy::Upsert,
+        };
+        let job_id = asset
+            .import_rt(tenant, &file_name, bytes, strategy, token)
+            .await?;
+        let status = wait(
+            asset,
+            scope,
+            tenant,
+            &job_id,
+            self.wait_timeout_minutes,
+            token,
+        )
+        .await?;
+        drop_upload(ctx, scope, &self.transfer_id).await;
+        let message = status
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("'{file_name}' imported"));
+        Ok(Envelope::success(
+            Some(tenant),
+            ImportDone {
+                job_id,
+                state: status.state,
+                transfer_id: self.transfer_id.trim().to_owned(),
+                file_name,
+                size_bytes,
+            },
+        )
+        .with_message(message))
+    }
+}
