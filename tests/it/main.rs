@@ -10,6 +10,7 @@ mod metrics;
 mod peers;
 mod platform_rest;
 mod replicas;
+mod reporting;
 mod resume;
 mod rollups;
 mod services;

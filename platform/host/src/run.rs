@@ -137,11 +137,19 @@ pub async fn start(
                 octomesh_communication::router(guard.clone()),
                 shutdown(),
             ),
-            ServiceKind::Reporting => serve(
-                listener,
-                octomesh_reporting::router(guard.clone()),
-                shutdown(),
-            ),
+            ServiceKind::Reporting => {
+                let data_dir = options.data_dir.clone();
+                let switch =
+                    tokio::task::spawn_blocking(move || octomesh_reporting::open(&data_dir))
+                        .await?
+                        .map_err(anyhow::Error::msg)
+                        .context("cannot open the reporting service")?;
+                serve(
+                    listener,
+                    octomesh_reporting::router(guard.clone(), switch),
+                    shutdown(),
+                )
+            }
             ServiceKind::Discovery => serve(
                 listener,
                 crate::discovery::router(

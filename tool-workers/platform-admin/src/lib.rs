@@ -6,6 +6,7 @@
 mod archives;
 mod diagnostics;
 mod model_io;
+mod reporting;
 mod rollups;
 mod tenants;
 
@@ -75,7 +76,9 @@ pub fn registry(
         .tool::<tenants::ClearTenantCache>()
         .tool::<tenants::UpdateSystemCkModel>()
         .tool::<model_io::ImportCkModel>()
-        .tool::<model_io::ImportRuntimeModel>())
+        .tool::<model_io::ImportRuntimeModel>()
+        .tool::<reporting::EnableReporting>()
+        .tool::<reporting::DisableReporting>())
 }
 
 #[cfg(test)]
@@ -84,6 +87,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(&Default::default(), None).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 26);
+        assert_eq!(registry.tool_specs().len(), 28);
     }
 }
