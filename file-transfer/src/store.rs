@@ -441,9 +441,11 @@ impl TransferStore {
         Ok(match result.payload {
             // A local file: read in large chunks (the crate's own stream reads 8 KiB at a time,
             // a blocking-pool hop each, which halves the throughput).
-            object_store::GetResultPayload::File(file, _) => {
-                file_stream(file, result.range.start, result.range.end - result.range.start)
-            }
+            object_store::GetResultPayload::File(file, _) => file_stream(
+                file,
+                result.range.start,
+                result.range.end - result.range.start,
+            ),
             object_store::GetResultPayload::Stream(stream) => stream,
         })
     }
@@ -578,7 +580,10 @@ fn file_stream(
             source: Box::new(error),
         })?;
         let read = chunk.len() as u64;
-        Ok(Some((Bytes::from(chunk), (Some(file), at + read, left - read))))
+        Ok(Some((
+            Bytes::from(chunk),
+            (Some(file), at + read, left - read),
+        )))
     })
     .boxed()
 }
