@@ -524,3 +524,103 @@ async fn models_import_from_uploads_of_their_own_tenant_and_caller() {
     stack.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `dir` (a CK library folder) as a zip archive, its files under `name/`.
+fn zip_folder(dir: &std::path::Path, name: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut files = files_in(dir);
+    files.sort();
+    for file in files {
+        let relative = file
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        writer
+            .start_file(
+                format!("{name}/{relative}"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+        writer.write_all(&std::fs::read(&file).unwrap()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upstream_libraries_and_the_pv_sample_import_as_they_are_through_uploads() {
+    let dir = std::env::temp_dir().join(format!("octomesh-it-upstream-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let transfers = dir.join("transfers");
+    let stack = TestStack::platform_with(&dir, false, None, None, move |config| {
+        config.file_transfer = Some(FileTransferConfig::in_dir(transfers));
+    })
+    .await;
+    let platform = stack.platform.as_ref().unwrap();
+    platform.asset_store().unwrap().create_tenant("pv").unwrap();
+    let mut client = stack.tenant_client("pv");
+    client.initialize().await;
+    let fixtures = octomesh_tests::repo_root().join("platform/asset-repository/fixtures/octomesh");
+    let send = |name: &str, bytes: Vec<u8>| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let client = client.clone();
+        let name = name.to_owned();
+        async move {
+            let prepared = client
+                .call_tool("prepare_file_upload", json!({"fileName": name}))
+                .await;
+            let url = structured(&prepared)["uploadUrl"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(curl(&["-T", path.to_str().unwrap(), &url]).0, 200);
+            structured(&prepared)["transferId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    for library in ["Basic", "Industry.Basic", "Industry.Energy"] {
+        let archive = zip_folder(&fixtures.join("ck").join(library), library);
+        let transfer = send(&format!("{library}.zip"), archive).await;
+        let imported = client
+            .call_tool("import_ck_model", json!({"transferId": transfer}))
+            .await;
+        assert_eq!(
+            structured(&imported)["isSuccess"],
+            true,
+            "{library}: {imported}"
+        );
+    }
+    // The sample, zipped as upstream's exports are.
+    let sample = fixtures.join("rt/pv/rt-pv.yaml");
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    writer
+        .start_file("rt-pv.yaml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut writer, &std::fs::read(&sample).unwrap()).unwrap();
+    let transfer = send("rt-pv.zip", writer.finish().unwrap().into_inner()).await;
+    let imported = client
+        .call_tool("import_runtime_model", json!({"transferId": transfer}))
+        .await;
+    assert_eq!(structured(&imported)["isSuccess"], true, "{imported}");
+    assert!(
+        structured(&imported)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("created "),
+        "{imported}"
+    );
+    let trees = client
+        .call_tool("query_entities", json!({"ckTypeId": "Basic/Tree"}))
+        .await;
+    assert!(
+        structured(&trees)["totalCount"].as_u64().unwrap() >= 1,
+        "{trees}"
+    );
+    stack.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

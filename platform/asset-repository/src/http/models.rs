@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -50,17 +49,9 @@ pub(crate) async fn import_rt(
         Ok(upload) => upload,
         Err(response) => return Ok(response),
     };
-    if file_name.ends_with(".zip") {
-        return Ok((
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Json(json!({"message": "zip uploads are not supported yet: upload the runtime model as one .yaml or .json file"})),
-        )
-            .into_response());
-    }
-    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
-        return Ok(bad_request(
-            "the file is not UTF-8 text: upload a .yaml or .json runtime model",
-        ));
+    let text = match crate::rt::upload::runtime_model_from_upload(&file_name, &bytes) {
+        Ok(text) => text,
+        Err(message) => return Ok(bad_request(message)),
     };
     let job_id = run_job(&api, &tenant_id, "nothing was imported", move || {
         let file = RuntimeModelFile::parse(&text).map_err(|error| vec![error])?;
