@@ -6,7 +6,6 @@ use octomesh_gateway::AuthMode;
 use octomesh_platform::ServiceKind;
 use octomesh_telemetry::log_levels::{LogLevel, level_of};
 use octomesh_tests::TestStack;
-use octomesh_tests::oauth::sign_in;
 use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
 use serde_json::{Value, json};
 
@@ -24,7 +23,6 @@ async fn reconfigure_log_level_reaches_each_service_at_its_own_url() {
     let _ = std::fs::remove_dir_all(&dir);
     let stack = TestStack::platform_with_auth(&dir, true, Some(AuthMode::Required), None).await;
     let platform = stack.platform.as_ref().expect("the platform runs");
-    let issuer = platform.urls.identity.clone();
     platform
         .identity()
         .expect("in process")
@@ -38,10 +36,7 @@ async fn reconfigure_log_level_reaches_each_service_at_its_own_url() {
             &["demo".to_owned()],
         )
         .expect("a demo-only user");
-    let tokens = sign_in(&issuer, "admin", TEST_ADMIN_PASSWORD, Some("tenant:demo")).await;
-    let mut admin = stack.tenant_client("demo");
-    admin.bearer = Some(tokens["access_token"].as_str().unwrap().to_owned());
-    admin.initialize().await;
+    let admin = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "demo").await;
 
     for (service, kind, min) in [
         ("Identity", ServiceKind::Identity, json!("Debug")),
@@ -113,10 +108,7 @@ async fn reconfigure_log_level_reaches_each_service_at_its_own_url() {
     );
 
     // A user of the demo tenant alone may not touch a service's system-wide settings.
-    let viewer_tokens = sign_in(&issuer, "viewer", "viewer-pass", Some("tenant:demo")).await;
-    let mut viewer = stack.tenant_client("demo");
-    viewer.bearer = Some(viewer_tokens["access_token"].as_str().unwrap().to_owned());
-    viewer.initialize().await;
+    let viewer = stack.signed_in("viewer", "viewer-pass", "demo").await;
     let refused = viewer
         .call_tool(
             "reconfigure_log_level",

@@ -87,7 +87,6 @@ async fn uploads_and_downloads_work_with_curl_and_only_for_their_owner() {
         })
         .await;
     let platform = stack.platform.as_ref().unwrap();
-    let issuer = platform.urls.identity.clone();
     platform
         .identity()
         .unwrap()
@@ -101,14 +100,8 @@ async fn uploads_and_downloads_work_with_curl_and_only_for_their_owner() {
             &["demo".to_owned()],
         )
         .unwrap();
-    let admin_tokens = sign_in(&issuer, "admin", TEST_ADMIN_PASSWORD, Some("tenant:demo")).await;
-    let mut admin = stack.tenant_client("demo");
-    admin.bearer = Some(admin_tokens["access_token"].as_str().unwrap().to_owned());
-    admin.initialize().await;
-    let operator_tokens = sign_in(&issuer, "operator", "operator-pass", Some("tenant:demo")).await;
-    let mut operator = stack.tenant_client("demo");
-    operator.bearer = Some(operator_tokens["access_token"].as_str().unwrap().to_owned());
-    operator.initialize().await;
+    let admin = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "demo").await;
+    let operator = stack.signed_in("operator", "operator-pass", "demo").await;
 
     // 1. An upload: an absolute URL, filled once with plain curl.
     let prepared = admin

@@ -67,10 +67,7 @@ async fn reporting_is_switched_per_tenant_by_its_own_service() {
     );
     assert_eq!(status().await, false);
 
-    let viewer_tokens = sign_in(&issuer, "viewer", "viewer-pass", Some("tenant:demo")).await;
-    let mut viewer = stack.tenant_client("demo");
-    viewer.bearer = Some(viewer_tokens["access_token"].as_str().unwrap().to_owned());
-    viewer.initialize().await;
+    let viewer = stack.signed_in("viewer", "viewer-pass", "demo").await;
     let elsewhere = viewer
         .call_tool("enable_reporting", json!({"tenantId": "octosystem"}))
         .await;

@@ -260,10 +260,7 @@ async fn a_tenant_lives_through_create_detach_attach_clean_update_and_delete() {
     );
 
     // A user of the demo tenant alone cannot reach the system tenant's children.
-    let viewer_tokens = sign_in(&issuer, "viewer", "viewer-pass", Some("tenant:demo")).await;
-    let mut viewer = stack.tenant_client("demo");
-    viewer.bearer = Some(viewer_tokens["access_token"].as_str().unwrap().to_owned());
-    viewer.initialize().await;
+    let viewer = stack.signed_in("viewer", "viewer-pass", "demo").await;
     let result = viewer
         .call_tool(
             "create_tenant",

@@ -148,6 +148,28 @@ impl TestStack {
     }
 
     /// A client of the tenant endpoint `/{tenant}/mcp`.
+    /// A client of `/{tenant}/mcp` signed in as `user` (password grant at the platform's identity
+    /// service, for `tenant`), initialized.
+    pub async fn signed_in(&self, user: &str, password: &str, tenant: &str) -> McpClient {
+        let issuer = &self
+            .platform
+            .as_ref()
+            .expect("a platform stack")
+            .urls
+            .identity;
+        let tokens =
+            crate::oauth::sign_in(issuer, user, password, Some(&format!("tenant:{tenant}"))).await;
+        let mut client = self.tenant_client(tenant);
+        client.bearer = Some(
+            tokens["access_token"]
+                .as_str()
+                .expect("an access token")
+                .to_owned(),
+        );
+        client.initialize().await;
+        client
+    }
+
     pub fn tenant_client(&self, tenant: &str) -> McpClient {
         McpClient::new(&format!("http://{}/{tenant}/mcp", self.stack.address))
     }

@@ -153,6 +153,51 @@ async fn drop_upload(ctx: &AdminCtx, scope: &CallScope, transfer_id: &str) {
     }
 }
 
+/// What an import posts.
+enum Import {
+    Ck,
+    Runtime(ImportStrategy),
+}
+
+/// Posts the caller's upload `transfer_id` as `what`, waits for the job, drops the upload.
+async fn import(
+    ctx: &AdminCtx,
+    scope: &CallScope,
+    what: Import,
+    transfer_id: &str,
+    wait_minutes: Option<u32>,
+    tenant: Option<&str>,
+) -> Result<Envelope<ImportDone>, ToolError> {
+    let (asset, tenant, token) = ctx.asset.rest(scope, tenant)?;
+    let (file_name, bytes) = upload_of(ctx, scope, tenant, transfer_id).await?;
+    let size_bytes = bytes.len() as u64;
+    let job_id = match what {
+        Import::Ck => asset.import_ck(tenant, &file_name, bytes, token).await?,
+        Import::Runtime(strategy) => {
+            asset
+                .import_rt(tenant, &file_name, bytes, strategy, token)
+                .await?
+        }
+    };
+    let status = wait(asset, scope, tenant, &job_id, wait_minutes, token).await?;
+    drop_upload(ctx, scope, transfer_id).await;
+    let message = status
+        .message
+        .clone()
+        .unwrap_or_else(|| format!("'{file_name}' imported"));
+    Ok(Envelope::success(
+        Some(tenant),
+        ImportDone {
+            job_id,
+            state: status.state,
+            transfer_id: transfer_id.trim().to_owned(),
+            file_name,
+            size_bytes,
+        },
+    )
+    .with_message(message))
+}
+
 /// Import a construction-kit model from an uploaded file: a zip of a library folder, or one
 /// compiled YAML/JSON file. Its dependencies must be installed already.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -176,35 +221,15 @@ impl Tool for ImportCkModel {
     type Output = Envelope<ImportDone>;
 
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let (asset, tenant, token) = ctx.asset.rest(scope, self.tenant_id.as_deref())?;
-        let (file_name, bytes) = upload_of(ctx, scope, tenant, &self.transfer_id).await?;
-        let size_bytes = bytes.len() as u64;
-        let job_id = asset.import_ck(tenant, &file_name, bytes, token).await?;
-        let status = wait(
-            asset,
+        import(
+            ctx,
             scope,
-            tenant,
-            &job_id,
+            Import::Ck,
+            &self.transfer_id,
             self.wait_timeout_minutes,
-            token,
+            self.tenant_id.as_deref(),
         )
-        .await?;
-        drop_upload(ctx, scope, &self.transfer_id).await;
-        let message = status
-            .message
-            .clone()
-            .unwrap_or_else(|| format!("'{file_name}' imported"));
-        Ok(Envelope::success(
-            Some(tenant),
-            ImportDone {
-                job_id,
-                state: status.state,
-                transfer_id: self.transfer_id.trim().to_owned(),
-                file_name,
-                size_bytes,
-            },
-        )
-        .with_message(message))
+        .await
     }
 }
 
@@ -233,40 +258,18 @@ impl Tool for ImportRuntimeModel {
     type Output = Envelope<ImportDone>;
 
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let (asset, tenant, token) = ctx.asset.rest(scope, self.tenant_id.as_deref())?;
-        let (file_name, bytes) = upload_of(ctx, scope, tenant, &self.transfer_id).await?;
-        let size_bytes = bytes.len() as u64;
         let strategy = match self.import_strategy {
             ImportStrategyDto::InsertOnly => ImportStrategy::InsertOnly,
             ImportStrategyDto::Upsert => ImportStrategy::Upsert,
         };
-        let job_id = asset
-            .import_rt(tenant, &file_name, bytes, strategy, token)
-            .await?;
-        let status = wait(
-            asset,
+        import(
+            ctx,
             scope,
-            tenant,
-            &job_id,
+            Import::Runtime(strategy),
+            &self.transfer_id,
             self.wait_timeout_minutes,
-            token,
+            self.tenant_id.as_deref(),
         )
-        .await?;
-        drop_upload(ctx, scope, &self.transfer_id).await;
-        let message = status
-            .message
-            .clone()
-            .unwrap_or_else(|| format!("'{file_name}' imported"));
-        Ok(Envelope::success(
-            Some(tenant),
-            ImportDone {
-                job_id,
-                state: status.state,
-                transfer_id: self.transfer_id.trim().to_owned(),
-                file_name,
-                size_bytes,
-            },
-        )
-        .with_message(message))
+        .await
     }
 }

@@ -95,10 +95,8 @@ pub(crate) async fn delete(
     Path(tenant): Path<String>,
     Query(query): Query<ChildTenant>,
 ) -> Result<Response, ApiError> {
-    let child = query.child()?;
-    blocking(&api, move |platform| {
-        child_of(platform, &tenant, &child)?;
-        platform.delete_tenant(&child)
+    child_operation(&api, tenant, &query, |platform, child| {
+        platform.delete_tenant(child).map(|_| ())
     })
     .await?;
     Ok(StatusCode::OK.into_response())
@@ -127,10 +125,8 @@ pub(crate) async fn detach(
     Path(tenant): Path<String>,
     Query(query): Query<ChildTenant>,
 ) -> Result<Response, ApiError> {
-    let child = query.child()?;
-    blocking(&api, move |platform| {
-        child_of(platform, &tenant, &child)?;
-        platform.detach(&child)
+    child_operation(&api, tenant, &query, |platform, child| {
+        platform.detach(child).map(|_| ())
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -141,10 +137,8 @@ pub(crate) async fn clean(
     Path(tenant): Path<String>,
     Query(query): Query<ChildTenant>,
 ) -> Result<Response, ApiError> {
-    let child = query.child()?;
-    blocking(&api, move |platform| {
-        child_of(platform, &tenant, &child)?;
-        platform.clean(&child)
+    child_operation(&api, tenant, &query, |platform, child| {
+        platform.clean(child).map(|_| ())
     })
     .await?;
     Ok(StatusCode::OK.into_response())
@@ -166,13 +160,27 @@ pub(crate) async fn update(
     Path(tenant): Path<String>,
     Query(query): Query<ChildTenant>,
 ) -> Result<Response, ApiError> {
-    let child = query.child()?;
-    let updates = blocking(&api, move |platform| {
-        child_of(platform, &tenant, &child)?;
-        platform.update_system_model(&child)
+    let updates = child_operation(&api, tenant, &query, |platform, child| {
+        platform.update_system_model(child)
     })
     .await?;
     Ok(Json(json!({"updated": updates})).into_response())
+}
+
+/// Runs `operation` on the query's child tenant once it is known to be a child of `parent`, off
+/// the async workers.
+async fn child_operation<T: Send + 'static>(
+    api: &Arc<AssetApi>,
+    parent: String,
+    query: &ChildTenant,
+    operation: impl FnOnce(&Platform, &str) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let child = query.child()?;
+    blocking(api, move |platform| {
+        child_of(platform, &parent, &child)?;
+        operation(platform, &child)
+    })
+    .await
 }
 
 /// `child` when it is a child of `parent` (every tenant is one of the system tenant's).
