@@ -16,9 +16,6 @@ use octomesh_proto::address::WorkerAddress;
 use crate::cli::UpArgs;
 use crate::supervise::{Backoff, ChildSpec, Probe, Supervisor};
 
-/// Set on children: stop when stdin reaches its end (the parent closed it or exited).
-pub(crate) const EXIT_WITH_PARENT: &str = "OCTOMESH_EXIT_WITH_PARENT";
-
 /// The variable of each backend's URL, as every role reads them.
 const BACKEND_VARIABLES: [(&str, ServiceKind); 5] = [
     ("OCTOMESH_IDENTITY_URL", ServiceKind::Identity),
@@ -48,7 +45,7 @@ impl Children {
         options: &PlatformOptions,
         transfer_dir: &std::path::Path,
     ) -> anyhow::Result<Children> {
-        let socket_dir = crate::stack::private_socket_dir()?;
+        let socket_dir = crate::socket_dir::private_socket_dir()?;
         let mut specs = Vec::new();
         let mut platform_urls = None;
         if !args.backends.any() {

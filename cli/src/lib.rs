@@ -11,6 +11,7 @@ pub mod stack;
 pub mod supervise;
 
 mod signal;
+mod socket_dir;
 
 pub use cli::{Cli, Command};
 

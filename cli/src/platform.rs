@@ -195,7 +195,7 @@ pub async fn serve(args: PlatformArgs) -> anyhow::Result<()> {
     };
     let embedded = EmbeddedPlatform::start(&addresses, &elsewhere, &options).await?;
     // A child of `up --processes` leaves the banner to `up`, but a drawn password is shown once.
-    if std::env::var_os(crate::children::EXIT_WITH_PARENT).is_none() {
+    if std::env::var_os(crate::signal::EXIT_WITH_PARENT).is_none() {
         println!("OctoMesh platform, data in {}", data_dir.display());
         print_services(&embedded.urls, &services);
     }

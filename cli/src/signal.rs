@@ -2,6 +2,10 @@
 
 use std::future::Future;
 
+/// Set on children of `up --processes`: stop when stdin reaches its end (the parent closed it or
+/// exited).
+pub(crate) const EXIT_WITH_PARENT: &str = "OCTOMESH_EXIT_WITH_PARENT";
+
 /// Resolves on Ctrl-C or SIGTERM, or, in a child of `up --processes`, when stdin ends.
 ///
 /// The signal handlers are installed by this call, not when the future is first polled: call it
@@ -10,7 +14,7 @@ pub(crate) fn shutdown() -> impl Future<Output = ()> + Send + 'static {
     use tokio::signal::unix::{SignalKind, signal};
     let interrupt = signal(SignalKind::interrupt()).ok();
     let terminate = signal(SignalKind::terminate()).ok();
-    let watch_stdin = std::env::var_os(crate::children::EXIT_WITH_PARENT).is_some();
+    let watch_stdin = std::env::var_os(EXIT_WITH_PARENT).is_some();
     async move {
         let received = |stream: Option<tokio::signal::unix::Signal>| async move {
             match stream {

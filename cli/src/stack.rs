@@ -310,7 +310,7 @@ impl Stack {
         let mut worker_tasks = Vec::new();
         let socket_dir = match options.worker_transport {
             WorkerTransport::Unix if !options.in_process && !options.families.is_empty() => {
-                Some(private_socket_dir()?)
+                Some(crate::socket_dir::private_socket_dir()?)
             }
             _ => None,
         };
@@ -396,20 +396,4 @@ impl Stack {
         }
         Ok(())
     }
-}
-
-/// A fresh directory only this user may enter, for the workers' sockets.
-pub(crate) fn private_socket_dir() -> anyhow::Result<PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
-    let mut random = [0u8; 6];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut urandom| std::io::Read::read_exact(&mut urandom, &mut random))
-        .context("cannot read /dev/urandom")?;
-    let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
-    let dir = std::env::temp_dir().join(format!("octomesh-mcp-{}-{suffix}", std::process::id()));
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
 }

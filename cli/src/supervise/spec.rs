@@ -36,7 +36,7 @@ impl ChildSpec {
             name: name.into(),
             program,
             args,
-            env: vec![(crate::children::EXIT_WITH_PARENT.into(), "1".into())],
+            env: vec![(crate::signal::EXIT_WITH_PARENT.into(), "1".into())],
             ready,
         })
     }
