@@ -22,20 +22,7 @@ async fn reconfigure_log_level_reaches_each_service_at_its_own_url() {
     let dir = std::env::temp_dir().join(format!("octomesh-it-log-level-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let stack = TestStack::platform_with_auth(&dir, true, Some(AuthMode::Required), None).await;
-    let platform = stack.platform.as_ref().expect("the platform runs");
-    platform
-        .identity()
-        .expect("in process")
-        .users()
-        .create(
-            "viewer",
-            "viewer-pass",
-            "Viewer",
-            None,
-            &[],
-            &["demo".to_owned()],
-        )
-        .expect("a demo-only user");
+    stack.add_user("viewer", "viewer-pass", "demo");
     let admin = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "demo").await;
 
     for (service, kind, min) in [

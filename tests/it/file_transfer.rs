@@ -9,7 +9,6 @@ use std::time::Duration;
 use octomesh_file_transfer::{TransferKey, TransferStore};
 use octomesh_gateway::{AuthMode, FileTransferConfig, SessionKey};
 use octomesh_tests::TestStack;
-use octomesh_tests::oauth::sign_in;
 use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
 use serde_json::{Value, json};
 
@@ -67,6 +66,30 @@ fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     found
 }
 
+/// Prepares an upload of `name` as `client`, sends `bytes` there with `curl -T` (via a file in
+/// `dir`), and returns the transfer id.
+async fn upload(
+    client: &octomesh_tests::McpClient,
+    dir: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let prepared = client
+        .call_tool("prepare_file_upload", json!({"fileName": name}))
+        .await;
+    let url = structured(&prepared)["uploadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(curl(&["-T", path.to_str().unwrap(), &url]).0, 200);
+    structured(&prepared)["transferId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn structured(result: &Value) -> &Value {
     &result["structuredContent"]
 }
@@ -86,20 +109,7 @@ async fn uploads_and_downloads_work_with_curl_and_only_for_their_owner() {
             config.file_transfer = Some(channel);
         })
         .await;
-    let platform = stack.platform.as_ref().unwrap();
-    platform
-        .identity()
-        .unwrap()
-        .users()
-        .create(
-            "operator",
-            "operator-pass",
-            "Operator",
-            None,
-            &[],
-            &["demo".to_owned()],
-        )
-        .unwrap();
+    stack.add_user("operator", "operator-pass", "demo");
     let admin = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "demo").await;
     let operator = stack.signed_in("operator", "operator-pass", "demo").await;
 
@@ -385,56 +395,12 @@ async fn models_import_from_uploads_of_their_own_tenant_and_caller() {
         .unwrap()
         .create_tenant("lab")
         .unwrap();
-    let issuer = platform.urls.identity.clone();
-    platform
-        .identity()
-        .unwrap()
-        .users()
-        .create(
-            "operator",
-            "operator-pass",
-            "Operator",
-            None,
-            &[],
-            &["lab".to_owned()],
-        )
-        .unwrap();
-    let client_of = |user: &'static str, password: &'static str| {
-        let issuer = issuer.clone();
-        let stack = &stack;
-        async move {
-            let tokens = sign_in(&issuer, user, password, Some("tenant:lab")).await;
-            let mut client = stack.tenant_client("lab");
-            client.bearer = Some(tokens["access_token"].as_str().unwrap().to_owned());
-            client.initialize().await;
-            client
-        }
-    };
-    let admin = client_of("admin", TEST_ADMIN_PASSWORD).await;
-    let operator = client_of("operator", "operator-pass").await;
-    let upload = |client: &octomesh_tests::McpClient, name: &str, content: &str| {
-        let path = dir.join(name);
-        std::fs::write(&path, content).unwrap();
-        let client = client.clone();
-        let name = name.to_owned();
-        async move {
-            let prepared = client
-                .call_tool("prepare_file_upload", json!({"fileName": name}))
-                .await;
-            let url = structured(&prepared)["uploadUrl"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            assert_eq!(curl(&["-T", path.to_str().unwrap(), &url]).0, 200);
-            structured(&prepared)["transferId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
+    stack.add_user("operator", "operator-pass", "lab");
+    let admin = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "lab").await;
+    let operator = stack.signed_in("operator", "operator-pass", "lab").await;
 
     // Another caller's upload, or an upload of another tenant, is not yours to import.
-    let operators = upload(&operator, "tiny.yaml", TINY_LIBRARY).await;
+    let operators = upload(&operator, &dir, "tiny.yaml", TINY_LIBRARY.as_bytes()).await;
     let refused = admin
         .call_tool("import_ck_model", json!({"transferId": operators}))
         .await;
@@ -443,7 +409,7 @@ async fn models_import_from_uploads_of_their_own_tenant_and_caller() {
         text.contains("`transferId`") && text.contains("another user"),
         "{text}"
     );
-    let admins = upload(&admin, "tiny.yaml", TINY_LIBRARY).await;
+    let admins = upload(&admin, &dir, "tiny.yaml", TINY_LIBRARY.as_bytes()).await;
     let elsewhere = admin
         .call_tool(
             "import_ck_model",
@@ -460,8 +426,9 @@ async fn models_import_from_uploads_of_their_own_tenant_and_caller() {
     // A broken library is refused and its upload kept for another try.
     let broken = upload(
         &admin,
+        &dir,
         "broken.yaml",
-        "modelId: Broken-1.0.0\ntypes: [{typeId: X, derivedFromCkTypeId: Nowhere/Thing}]\n",
+        b"modelId: Broken-1.0.0\ntypes: [{typeId: X, derivedFromCkTypeId: Nowhere/Thing}]\n",
     )
     .await;
     let failed = admin
@@ -502,7 +469,7 @@ async fn models_import_from_uploads_of_their_own_tenant_and_caller() {
         false,
         "a successful import drops the upload"
     );
-    let gadgets = upload(&admin, "gadgets.yaml", GADGETS).await;
+    let gadgets = upload(&admin, &dir, "gadgets.yaml", GADGETS.as_bytes()).await;
     let imported = admin
         .call_tool(
             "import_runtime_model",
@@ -556,29 +523,9 @@ async fn the_upstream_libraries_and_the_pv_sample_import_as_they_are_through_upl
     let mut client = stack.tenant_client("pv");
     client.initialize().await;
     let fixtures = octomesh_tests::repo_root().join("platform/asset-repository/fixtures/octomesh");
-    let send = |name: &str, bytes: Vec<u8>| {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        let client = client.clone();
-        let name = name.to_owned();
-        async move {
-            let prepared = client
-                .call_tool("prepare_file_upload", json!({"fileName": name}))
-                .await;
-            let url = structured(&prepared)["uploadUrl"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            assert_eq!(curl(&["-T", path.to_str().unwrap(), &url]).0, 200);
-            structured(&prepared)["transferId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
     for library in ["Basic", "Industry.Basic", "Industry.Energy"] {
         let archive = zip_folder(&fixtures.join("ck").join(library), library);
-        let transfer = send(&format!("{library}.zip"), archive).await;
+        let transfer = upload(&client, &dir, &format!("{library}.zip"), &archive).await;
         let imported = client
             .call_tool("import_ck_model", json!({"transferId": transfer}))
             .await;
@@ -595,7 +542,13 @@ async fn the_upstream_libraries_and_the_pv_sample_import_as_they_are_through_upl
         .start_file("rt-pv.yaml", zip::write::SimpleFileOptions::default())
         .unwrap();
     std::io::Write::write_all(&mut writer, &std::fs::read(&sample).unwrap()).unwrap();
-    let transfer = send("rt-pv.zip", writer.finish().unwrap().into_inner()).await;
+    let transfer = upload(
+        &client,
+        &dir,
+        "rt-pv.zip",
+        &writer.finish().unwrap().into_inner(),
+    )
+    .await;
     let imported = client
         .call_tool("import_runtime_model", json!({"transferId": transfer}))
         .await;

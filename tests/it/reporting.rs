@@ -15,19 +15,7 @@ async fn reporting_is_switched_per_tenant_by_its_own_service() {
     let platform = stack.platform.as_ref().unwrap();
     let issuer = platform.urls.identity.clone();
     let reporting = platform.urls.reporting.clone();
-    platform
-        .identity()
-        .unwrap()
-        .users()
-        .create(
-            "viewer",
-            "viewer-pass",
-            "Viewer",
-            None,
-            &[],
-            &["demo".to_owned()],
-        )
-        .unwrap();
+    stack.add_user("viewer", "viewer-pass", "demo");
     let tokens = sign_in(&issuer, "admin", TEST_ADMIN_PASSWORD, Some("tenant:demo")).await;
     let token = tokens["access_token"].as_str().unwrap().to_owned();
     let mut admin = stack.tenant_client("demo");

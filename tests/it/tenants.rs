@@ -57,19 +57,7 @@ async fn a_tenant_lives_through_create_detach_attach_clean_update_and_delete() {
     let stack = TestStack::platform_with_auth(&dir, true, Some(AuthMode::Required), None).await;
     let platform = stack.platform.as_ref().unwrap();
     let issuer = platform.urls.identity.clone();
-    platform
-        .identity()
-        .unwrap()
-        .users()
-        .create(
-            "viewer",
-            "viewer-pass",
-            "Viewer",
-            None,
-            &[],
-            &["demo".to_owned()],
-        )
-        .unwrap();
+    stack.add_user("viewer", "viewer-pass", "demo");
     // A token lists the tenants that existed when it was issued: sign in again after a change.
     let signed_in = || async {
         let tokens = sign_in(

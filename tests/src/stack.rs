@@ -148,6 +148,18 @@ impl TestStack {
     }
 
     /// A client of the tenant endpoint `/{tenant}/mcp`.
+    /// Adds the account `user` (display name = user, no email, no roles) who may use `tenant` only.
+    pub fn add_user(&self, user: &str, password: &str, tenant: &str) {
+        self.platform
+            .as_ref()
+            .expect("a platform stack")
+            .identity()
+            .expect("the identity service runs in this process")
+            .users()
+            .create(user, password, user, None, &[], &[tenant.to_owned()])
+            .expect("the account is created");
+    }
+
     /// A client of `/{tenant}/mcp` signed in as `user` (password grant at the platform's identity
     /// service, for `tenant`), initialized.
     pub async fn signed_in(&self, user: &str, password: &str, tenant: &str) -> McpClient {
