@@ -132,24 +132,23 @@ async fn serve_download(
         return not_served();
     };
     let text = |name: header::HeaderName| headers.get(name).and_then(|value| value.to_str().ok());
-    let mut range = text(header::RANGE);
-    let probe = match store.download(token, None, true).await {
-        Ok(probe) => probe,
+    let mut download = match store.download(token, text(header::RANGE), head).await {
+        Ok(download) => download,
         Err(error) => return refusal(&error),
     };
-    let etag = probe.meta.etag();
+    let etag = download.meta.etag();
     if text(header::IF_NONE_MATCH).is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag))
     {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
-    // A range is only for the representation the client already has.
-    if text(header::IF_RANGE).is_some_and(|tag| tag.trim() != etag) {
-        range = None;
+    // A range is only for the representation the client already has; otherwise the whole body.
+    let stale_range = text(header::IF_RANGE).is_some_and(|tag| tag.trim() != etag);
+    if stale_range && !matches!(download.range, RangeRequest::Whole) {
+        download = match store.download(token, None, head).await {
+            Ok(download) => download,
+            Err(error) => return refusal(&error),
+        };
     }
-    let download = match store.download(token, range, head).await {
-        Ok(download) => download,
-        Err(error) => return refusal(&error),
-    };
     let mut response = match (download.range, download.body) {
         (RangeRequest::Unsatisfiable, _) => {
             let mut response = answer(

@@ -75,6 +75,30 @@ impl Tool for GetTenants {
     }
 }
 
+/// Binds a child tenant to a database: `POST {parent}/v1/tenants[/ACTION]?childTenantId&databaseName`
+/// (create: no action; attach). Returns the normalised child id and database, and the parent.
+async fn bind(
+    ctx: &AdminCtx,
+    scope: &CallScope,
+    tenant: Option<&str>,
+    (child, database): (&str, &str),
+    action: Option<&str>,
+) -> Result<(String, String, String), ToolError> {
+    let child = child_id(child)?;
+    let database = database_name(database)?;
+    let (asset, parent, token) = ctx.asset.rest(scope, tenant)?;
+    asset
+        .tenant_action(
+            parent,
+            Method::POST,
+            action,
+            &[("childTenantId", &child), ("databaseName", &database)],
+            token,
+        )
+        .await?;
+    Ok((child, database, parent.to_owned()))
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreatedTenant {
@@ -106,18 +130,14 @@ impl Tool for CreateTenant {
     type Output = Envelope<CreatedTenant>;
 
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let child = child_id(&self.child_tenant_id)?;
-        let database = database_name(&self.database)?;
-        let (asset, parent, token) = ctx.asset.rest(scope, self.tenant_id.as_deref())?;
-        asset
-            .tenant_action(
-                parent,
-                Method::POST,
-                None,
-                &[("childTenantId", &child), ("databaseName", &database)],
-                token,
-            )
-            .await?;
+        let (child, database, parent) = bind(
+            ctx,
+            scope,
+            self.tenant_id.as_deref(),
+            (&self.child_tenant_id, &self.database),
+            None,
+        )
+        .await?;
         let message =
             format!("Tenant '{child}' created under '{parent}' on database '{database}'.");
         Ok(Envelope::success(
@@ -125,7 +145,7 @@ impl Tool for CreateTenant {
             CreatedTenant {
                 created_tenant_id: child,
                 database,
-                parent_tenant_id: parent.to_owned(),
+                parent_tenant_id: parent,
             },
         )
         .with_message(message))
@@ -162,18 +182,14 @@ impl Tool for AttachTenant {
     type Output = Envelope<AttachedTenant>;
 
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let child = child_id(&self.child_tenant_id)?;
-        let database = database_name(&self.database)?;
-        let (asset, parent, token) = ctx.asset.rest(scope, self.tenant_id.as_deref())?;
-        asset
-            .tenant_action(
-                parent,
-                Method::POST,
-                Some("attach"),
-                &[("childTenantId", &child), ("databaseName", &database)],
-                token,
-            )
-            .await?;
+        let (child, database, parent) = bind(
+            ctx,
+            scope,
+            self.tenant_id.as_deref(),
+            (&self.child_tenant_id, &self.database),
+            Some("attach"),
+        )
+        .await?;
         let message =
             format!("Database '{database}' attached as tenant '{child}' under '{parent}'.");
         Ok(Envelope::success(
@@ -181,7 +197,7 @@ impl Tool for AttachTenant {
             AttachedTenant {
                 child_tenant_id: child,
                 database,
-                parent_tenant_id: parent.to_owned(),
+                parent_tenant_id: parent,
             },
         )
         .with_message(message))
