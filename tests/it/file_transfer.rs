@@ -451,6 +451,18 @@ async fn models_import_from_uploads_of_their_own_tenant_and_caller() {
         "a failed import keeps the upload"
     );
 
+    // A missing transfer id is named.
+    for tool in [
+        "import_ck_model",
+        "import_runtime_model",
+        "cancel_file_transfer",
+    ] {
+        let blank = admin.call_tool(tool, json!({"transferId": " "})).await;
+        assert_eq!(blank["isError"], true, "{blank}");
+        let text = structured(&blank)["errorMessage"].as_str().unwrap();
+        assert!(text.contains("`transferId` is required"), "{tool}: {text}");
+    }
+
     // The library, then its entities.
     let imported = admin
         .call_tool("import_ck_model", json!({"transferId": admins}))

@@ -257,6 +257,50 @@ async fn a_tenant_lives_through_create_detach_attach_clean_update_and_delete() {
         .await;
     assert_eq!(result["isError"], true, "{result}");
     assert!(!ids(&ok(&admin, "get_tenants", json!({})).await).contains(&"sneaky".to_owned()));
+    // Every tool of the family refuses the system tenant's children to that user, and a blank
+    // child id is refused naming the field.
+    for (tool, extra) in [
+        ("get_tenants", json!({})),
+        (
+            "attach_tenant",
+            json!({"childTenantId": "demo2", "database": "demo"}),
+        ),
+        ("detach_tenant", json!({"childTenantId": "demo"})),
+        (
+            "clean_tenant",
+            json!({"childTenantId": "demo", "confirm": true}),
+        ),
+        (
+            "clear_tenant_cache",
+            json!({"childTenantId": "demo", "confirm": true}),
+        ),
+        ("update_system_ck_model", json!({"childTenantId": "demo"})),
+        (
+            "delete_tenant",
+            json!({"childTenantId": "demo", "confirm": true}),
+        ),
+    ] {
+        let mut arguments = extra.clone();
+        arguments["tenantId"] = json!("octosystem");
+        let result = viewer.call_tool(tool, arguments).await;
+        assert_eq!(
+            result["isError"], true,
+            "{tool} for another tenant: {result}"
+        );
+        if tool != "get_tenants" {
+            let mut blank = extra;
+            blank["childTenantId"] = json!(" ");
+            let text = refused(&admin, tool, blank).await;
+            assert!(
+                text.contains("`childTenantId` is required"),
+                "{tool}: {text}"
+            );
+        }
+    }
+    assert!(
+        ids(&ok(&admin, "get_tenants", json!({})).await).contains(&"demo".to_owned()),
+        "demo is untouched"
+    );
     stack.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
