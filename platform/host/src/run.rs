@@ -96,9 +96,15 @@ pub async fn start(
         stop,
         tasks: Vec::new(),
     };
-    // The asset repository first: opening it (and seeding the demo tenant) takes the longest.
+    // The asset repository first: opening it (and seeding the demo tenant) takes the longest;
+    // the bot last: it takes its client secret from the identity service when that runs here.
     let mut listeners = listeners;
-    listeners.sort_by_key(|(kind, _)| *kind != ServiceKind::AssetRepository);
+    listeners.sort_by_key(|(kind, _)| {
+        (
+            *kind != ServiceKind::AssetRepository,
+            *kind == ServiceKind::Bot,
+        )
+    });
     for (kind, listener) in listeners {
         let task = match kind {
             ServiceKind::AssetRepository => {
@@ -131,7 +137,14 @@ pub async fn start(
                     shutdown(),
                 ))
             }
-            ServiceKind::Bot => serve(listener, octomesh_bot::router(guard.clone()), shutdown()),
+            ServiceKind::Bot => {
+                let bot = open_bot(options, &urls, running.identity.as_deref())?;
+                serve(
+                    listener,
+                    octomesh_bot::router(guard.clone(), bot),
+                    shutdown(),
+                )
+            }
             ServiceKind::Communication => serve(
                 listener,
                 octomesh_communication::router(guard.clone()),
@@ -171,6 +184,43 @@ fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> JoinHandle<std::io::Result<()>> {
     tokio::spawn(octomesh_platform_common::serve(listener, router, shutdown))
+}
+
+/// Opens the bot service over the data directory. It reaches the asset repository and the identity
+/// service at their URLs, as client `octo-botServices` with the secret of the identity service
+/// running here, else `OCTOMESH_BOT_CLIENT_SECRET` (`--no-auth`: no token at all).
+// The variable is read here rather than in the binary's configuration: only `platform --service
+// bot` needs it, and a secret passed as a flag would show in the process list.
+#[allow(clippy::disallowed_methods)]
+fn open_bot(
+    options: &PlatformOptions,
+    urls: &ServiceUrls,
+    identity: Option<&Identity>,
+) -> anyhow::Result<Arc<octomesh_bot::Bot>> {
+    let mut config = octomesh_bot::BotConfig::new(
+        options.data_dir.clone(),
+        &urls.asset_repository,
+        &urls.identity,
+    );
+    if options.enforce_auth {
+        config.client_secret = identity
+            .and_then(|identity| identity.service_client_secret(octomesh_bot::BOT_CLIENT_ID))
+            .or_else(|| {
+                std::env::var(octomesh_bot::CLIENT_SECRET_ENV)
+                    .ok()
+                    .filter(|secret| !secret.trim().is_empty())
+            });
+        if config.client_secret.is_none() {
+            tracing::warn!(
+                "The bot service has no client secret, so the asset repository will refuse its jobs: set {} to the identity service's identity/clients/{}.secret.",
+                octomesh_bot::CLIENT_SECRET_ENV,
+                octomesh_bot::BOT_CLIENT_ID
+            );
+        }
+    }
+    octomesh_bot::Bot::open(config)
+        .map_err(anyhow::Error::msg)
+        .context("cannot open the bot service")
 }
 
 /// Opens the asset repository's part of the data directory, seeding the demo tenant when asked.

@@ -180,6 +180,22 @@ impl Identity {
         self.key.jwks()
     }
 
+    /// The secret of the service client `client_id` (one of [`clients::SERVICE_CLIENTS`]), for
+    /// a service that runs in this process beside this one (the host hands the bot its own).
+    pub fn service_client_secret(&self, client_id: &str) -> Option<String> {
+        if !clients::SERVICE_CLIENTS.contains(&client_id) {
+            return None;
+        }
+        let path = self
+            ._dir
+            .path
+            .join("clients")
+            .join(format!("{client_id}.secret"));
+        let secret = std::fs::read_to_string(path).ok()?;
+        let secret = secret.trim();
+        (!secret.is_empty()).then(|| secret.to_owned())
+    }
+
     fn client(
         &self,
         client_id: Option<&str>,

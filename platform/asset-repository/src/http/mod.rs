@@ -2,6 +2,7 @@
 //! tenants, CK and runtime-model imports as background jobs, job status, stream data, and the
 //! GraphQL endpoint (`crate::graphql`); every route but `/healthz` behind the platform's guard.
 
+mod backup;
 mod error;
 mod jobs;
 mod models;
@@ -160,6 +161,11 @@ pub fn router(platform: Arc<Platform>, guard: Guard) -> Router {
             "/{tenant}/v1/streamdata/archives/{rt_id}/downsample",
             get(streamdata::downsample),
         )
+        .route("/system/v1/tenants/{tenant}/dump", get(backup::dump))
+        .route(
+            "/system/v1/tenants/{tenant}/restore",
+            post(backup::restore).layer(DefaultBodyLimit::disable()),
+        )
         .route(
             "/tenants/{tenant}/GraphQL",
             post(crate::graphql::handler).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)),
@@ -180,5 +186,7 @@ pub fn router(platform: Arc<Platform>, guard: Guard) -> Router {
     )
 }
 
+#[cfg(test)]
+mod backup_tests;
 #[cfg(test)]
 mod tests;

@@ -33,7 +33,7 @@ impl ArchiveStatus {
         }
     }
 
-    fn from_key(key: i64) -> Option<ArchiveStatus> {
+    pub(crate) fn from_key(key: i64) -> Option<ArchiveStatus> {
         Some(match key {
             0 => ArchiveStatus::Created,
             1 => ArchiveStatus::Activated,

@@ -442,6 +442,33 @@ impl SeriesStore {
         }
     }
 
+    /// Writes a consistent copy of the store to `path` (a new file): every open block is folded
+    /// into chunks first, then `VACUUM INTO` copies the database, both under one hold of the
+    /// store's locks, so no write is half in the copy and its log is empty (its point counts
+    /// are exact).
+    pub fn snapshot_into(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Io(format!("{} is not a UTF-8 path", path.display())))?;
+        let mut db = self.db.lock().expect("never poisoned");
+        let mut open = self.open.lock().expect("never poisoned");
+        let keys: Vec<Key> = open.keys().cloned().collect();
+        flush_keys(&mut db, &mut open, &keys)?;
+        db.execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    }
+
+    /// Closes the store's database file: the connection is swapped for an empty in-memory one
+    /// (a handle still held elsewhere then fails instead of writing to a file that has been
+    /// replaced) and the open blocks go (their points are in the log of the file).
+    pub fn retire(&self) -> Result<(), StoreError> {
+        let mut db = self.db.lock().expect("never poisoned");
+        let mut open = self.open.lock().expect("never poisoned");
+        *db = Connection::open_in_memory()?;
+        open.clear();
+        Ok(())
+    }
+
     /// How many log rows wait to be folded into chunks.
     pub fn pending_log_rows(&self) -> Result<u64, StoreError> {
         let db = self.db.lock().expect("never poisoned");

@@ -12,7 +12,7 @@ use super::registry::TenantEntry;
 use super::{Platform, SYSTEM_TENANT, StoreError, Tenant, validate_tenant_id};
 
 /// Names no tenant database may take.
-const RESERVED_DATABASES: [&str; 3] = ["admin", "local", "config"];
+pub(super) const RESERVED_DATABASES: [&str; 3] = ["admin", "local", "config"];
 
 /// A database name: trimmed, lower case, at most 63 bytes, none of `/ \ . " $ * < > : | ?`,
 /// spaces or control characters (MongoDB's rules, which upstream applies).

@@ -118,6 +118,22 @@ impl Registry {
         Ok(())
     }
 
+    /// Binds `entry.tenant_id` as `entry` says, in place of its binding if it has one, and saves;
+    /// nothing changes if saving fails.
+    pub(super) fn bind(&mut self, entry: TenantEntry) -> Result<(), StoreError> {
+        let before = self.tenants.clone();
+        self.tenants
+            .retain(|bound| bound.tenant_id != entry.tenant_id);
+        self.tenants.push(entry);
+        self.tenants
+            .sort_by(|left, right| left.tenant_id.cmp(&right.tenant_id));
+        if let Err(error) = self.save() {
+            self.tenants = before;
+            return Err(error);
+        }
+        Ok(())
+    }
+
     /// Removes the binding of `tenant_id` and saves; nothing changes if saving fails.
     pub(super) fn remove(&mut self, tenant_id: &str) -> Result<Option<TenantEntry>, StoreError> {
         let Some(index) = self
