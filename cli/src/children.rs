@@ -43,7 +43,10 @@ impl Children {
         families: &[&str],
         addresses: &[(ServiceKind, SocketAddr)],
         options: &PlatformOptions,
-        transfer_dir: &std::path::Path,
+        (transfer_store, transfer_key): (
+            &octomesh_file_transfer::StoreLocation,
+            &octomesh_file_transfer::TransferKey,
+        ),
     ) -> anyhow::Result<Children> {
         let socket_dir = crate::socket_dir::private_socket_dir()?;
         let mut specs = Vec::new();
@@ -72,7 +75,8 @@ impl Children {
             worker_urls.push(WorkerAddress::Unix(socket.clone()).to_string());
             specs.push(
                 worker(family, socket, platform_urls.as_ref())?
-                    .with_env("OCTOMESH_FILE_TRANSFER_DIR", transfer_dir),
+                    .with_env("OCTOMESH_FILE_TRANSFER_STORE", transfer_store.to_string())
+                    .with_env("OCTOMESH_FILE_TRANSFER_KEY", transfer_key.to_base64()),
             );
         }
         let supervisor = match Supervisor::start(specs, Backoff::default()).await {

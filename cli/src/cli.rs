@@ -224,17 +224,8 @@ pub struct GatewayOptions {
     /// with several gateway replicas; values are sealed with the session key).
     #[arg(long, env = "OCTOMESH_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
-    /// Where file transfers are kept (`/file-transfer/…`, tools' upload and download URLs);
-    /// default with `up`: `file-transfer/` in the data directory. Without it, `gateway` serves no
-    /// file-transfer channel.
-    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_DIR")]
-    pub file_transfer_dir: Option<PathBuf>,
-    /// The largest file upload or download, in bytes (default 5 GiB).
-    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_MAX_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
-    pub file_transfer_max_bytes: u64,
-    /// How long a transfer URL works, in minutes.
-    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_TTL_MINUTES", default_value_t = 30)]
-    pub file_transfer_ttl_minutes: u64,
+    #[command(flatten)]
+    pub transfers: FileTransferOptions,
     /// The audience bearer tokens must carry (default: not checked).
     #[arg(long, env = "OCTOMESH_AUTH_AUDIENCE")]
     pub auth_audience: Option<String>,
@@ -338,7 +329,52 @@ pub struct WorkerArgs {
     pub listen: WorkerAddress,
     #[command(flatten)]
     pub backends: BackendOptions,
-    /// The gateway's file-transfer directory (the tools that import uploads read it).
-    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_DIR")]
-    pub file_transfer_dir: Option<PathBuf>,
+    /// The gateway's file-transfer store and key (the tools that import uploads and publish
+    /// downloads use them).
+    #[command(flatten)]
+    pub transfers: FileTransferOptions,
+}
+
+/// The file-transfer channel, shared by the gateway and the workers that take uploads or publish
+/// downloads: give both the same store and key.
+#[derive(Debug, Clone, Args)]
+pub struct FileTransferOptions {
+    /// Where file transfers are kept: a directory, or `s3://bucket[/prefix]` of an S3-compatible
+    /// store reached with the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_REGION, AWS_ENDPOINT_URL, AWS_ALLOW_HTTP). Default with `up`: `file-transfer/` in the
+    /// data directory. Without it, `gateway` serves no file-transfer channel.
+    #[arg(
+        long = "file-transfer-store",
+        visible_alias = "file-transfer-dir",
+        env = "OCTOMESH_FILE_TRANSFER_STORE"
+    )]
+    pub file_transfer_store: Option<octomesh_file_transfer::StoreLocation>,
+    /// Base64 of 32 random bytes sealing transfer URLs; give the gateway replicas and the
+    /// workers the same one (`head -c 32 /dev/urandom | base64`). Default on a gateway: derived
+    /// from its session key (`up` hands it to its workers). A worker without it takes uploads
+    /// but cannot publish downloads.
+    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_KEY", hide_env_values = true)]
+    pub file_transfer_key: Option<String>,
+    /// The largest file upload or download, in bytes (default 5 GiB).
+    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_MAX_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
+    pub file_transfer_max_bytes: u64,
+    /// How long a transfer URL works, in minutes.
+    #[arg(long, env = "OCTOMESH_FILE_TRANSFER_TTL_MINUTES", default_value_t = 30)]
+    pub file_transfer_ttl_minutes: u64,
+}
+
+impl FileTransferOptions {
+    /// The key given, if any.
+    pub fn key(&self) -> anyhow::Result<Option<octomesh_file_transfer::TransferKey>> {
+        self.file_transfer_key
+            .as_deref()
+            .map(octomesh_file_transfer::TransferKey::from_base64)
+            .transpose()
+            .map_err(anyhow::Error::msg)
+    }
+
+    /// How long a transfer URL works.
+    pub fn ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.file_transfer_ttl_minutes.max(1) * 60)
+    }
 }

@@ -15,11 +15,11 @@ pub const FAMILIES: [&str; 4] = [
 ];
 
 /// The registry of family `name`, as a host, reaching the backends in `backends` (and the
-/// gateway's file-transfer store in `transfer_dir`).
+/// gateway's file-transfer store through `transfers`).
 pub fn host(
     name: &str,
     backends: &Backends,
-    transfer_dir: Option<&std::path::Path>,
+    transfers: Option<&octomesh_tools_platform_admin::Transfers>,
 ) -> anyhow::Result<Arc<dyn ToolHost>> {
     match name {
         octomesh_tools_ck::FAMILY => Ok(Arc::new(
@@ -31,7 +31,7 @@ pub fn host(
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_platform_admin::FAMILY => Ok(Arc::new(
-            octomesh_tools_platform_admin::registry(backends, transfer_dir)
+            octomesh_tools_platform_admin::registry(backends, transfers.cloned())
                 .map_err(anyhow::Error::msg)?,
         )),
         octomesh_tools_fixtures::FAMILY => Ok(Arc::new(octomesh_tools_fixtures::registry())),

@@ -9,6 +9,7 @@ pub mod families;
 pub mod platform;
 pub mod stack;
 pub mod supervise;
+pub mod transfers;
 
 mod signal;
 mod socket_dir;

@@ -24,7 +24,8 @@ use octomesh_platform::{PlatformOptions, ServiceKind};
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let stop = crate::signal::shutdown();
     let backends = args.backends.resolve().await?;
-    let host = families::host(&args.family, &backends, args.file_transfer_dir.as_deref())?;
+    let transfers = crate::transfers::of_worker(&args.transfers)?;
+    let host = families::host(&args.family, &backends, transfers.as_ref())?;
     let listener = WorkerListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -80,17 +81,37 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         enforce_auth: !args.no_auth,
         mcp_url: (args.listen.port() != 0).then(|| format!("http://{}/mcp", args.listen)),
     };
-    // The gateway's file-transfer store; the families that import uploads read it too.
-    let transfer_dir = args
+    // The gateway's file-transfer store and key; the families that take uploads and publish
+    // downloads use them too.
+    let mut gateway = gateway_config(args.listen, &args.gateway)?;
+    let transfer_store = args
         .gateway
-        .file_transfer_dir
+        .transfers
+        .file_transfer_store
         .clone()
-        .unwrap_or_else(|| data_dir.join("file-transfer"));
+        .unwrap_or_else(|| {
+            octomesh_file_transfer::StoreLocation::Local(data_dir.join("file-transfer"))
+        });
+    gateway.file_transfer = Some(crate::transfers::gateway_channel(
+        transfer_store.clone(),
+        &args.gateway.transfers,
+    )?);
     let children = match args.processes {
-        true => Some(
-            crate::children::Children::start(&args, &families, &addresses, &options, &transfer_dir)
+        true => {
+            let key = gateway
+                .file_transfer_key()
+                .expect("the channel was just configured");
+            Some(
+                crate::children::Children::start(
+                    &args,
+                    &families,
+                    &addresses,
+                    &options,
+                    (&transfer_store, &key),
+                )
                 .await?,
-        ),
+            )
+        }
         false => None,
     };
     let embedded = match (external, &children) {
@@ -109,8 +130,6 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         Some(urls) => crate::platform::backends_of(urls),
         None => args.backends.resolve().await?,
     };
-    let mut gateway = gateway_config(args.listen, &args.gateway)?;
-    gateway.file_transfer = Some(file_transfer_config(transfer_dir, &args.gateway));
     if args.no_auth {
         anyhow::ensure!(
             args.listen.ip().is_loopback(),
@@ -134,10 +153,6 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         },
         in_process: args.in_process,
         worker_transport: args.worker_transport,
-        file_transfer_dir: gateway
-            .file_transfer
-            .as_ref()
-            .map(|transfers| transfers.dir.clone()),
         gateway,
         backends: backends.clone(),
     })
@@ -233,21 +248,12 @@ fn gateway_config(listen: SocketAddr, options: &GatewayOptions) -> anyhow::Resul
     config.session_lifetime = Duration::from_secs(options.session_hours.max(1) * 3600);
     config.token_store = options.redis_url.clone();
     config.file_transfer = options
-        .file_transfer_dir
+        .transfers
+        .file_transfer_store
         .clone()
-        .map(|dir| file_transfer_config(dir, options));
+        .map(|store| crate::transfers::gateway_channel(store, &options.transfers))
+        .transpose()?;
     Ok(config)
-}
-
-/// The file-transfer channel over `dir`, with the cap and time to live of `options`.
-fn file_transfer_config(
-    dir: PathBuf,
-    options: &GatewayOptions,
-) -> octomesh_gateway::FileTransferConfig {
-    let mut transfers = octomesh_gateway::FileTransferConfig::in_dir(dir);
-    transfers.max_bytes = options.file_transfer_max_bytes.max(1);
-    transfers.ttl = Duration::from_secs(options.file_transfer_ttl_minutes.max(1) * 60);
-    transfers
 }
 
 async fn serve_with_drain(
@@ -280,8 +286,6 @@ pub struct StackOptions {
     pub gateway: GatewayConfig,
     /// Where the families reach the backend services.
     pub backends: Backends,
-    /// The gateway's file-transfer directory, for the families that import uploads.
-    pub file_transfer_dir: Option<PathBuf>,
 }
 
 /// A gateway and its workers running in this process.
@@ -314,12 +318,10 @@ impl Stack {
             }
             _ => None,
         };
+        // The families take uploads from and publish downloads to the gateway's store.
+        let transfers = crate::transfers::of_gateway(&config)?;
         for family in &options.families {
-            let host = families::host(
-                family,
-                &options.backends,
-                options.file_transfer_dir.as_deref(),
-            )?;
+            let host = families::host(family, &options.backends, transfers.as_ref())?;
             if options.in_process {
                 in_process.push(host);
                 continue;

@@ -58,6 +58,35 @@ impl TransferKey {
         TransferKey(*Key::from_slice(&bytes))
     }
 
+    /// The transfer key that belongs to a gateway's session key: a one-way derivation, so the
+    /// workers that publish downloads are given this key and never the session key itself.
+    pub fn derived_from_session_key(session_key: &[u8; 32]) -> TransferKey {
+        use sha2::Digest as _;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"octomesh-file-transfer-key/v1\0");
+        hash.update(session_key);
+        TransferKey::new(hash.finalize().into())
+    }
+
+    /// A key given as base64 of 32 bytes (`--file-transfer-key`).
+    pub fn from_base64(text: &str) -> Result<TransferKey, String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|_| "the file-transfer key is not base64 (make one with `head -c 32 /dev/urandom | base64`)".to_owned())?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
+            format!(
+                "the file-transfer key has {} bytes; it needs 32 (`head -c 32 /dev/urandom | base64`)",
+                bytes.len()
+            )
+        })?;
+        Ok(TransferKey::new(bytes))
+    }
+
+    /// The key as base64, to hand to a worker process.
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0.as_slice())
+    }
+
     /// `capability` as the token of a URL.
     pub fn seal(&self, capability: &Capability) -> String {
         let mut nonce = [0u8; 24];

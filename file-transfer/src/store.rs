@@ -177,12 +177,22 @@ impl TransferStore {
         max_bytes: u64,
         ttl: Duration,
     ) -> Result<TransferStore, TransferError> {
-        std::fs::create_dir_all(dir).map_err(|error| {
-            TransferError::Storage(format!("cannot create {}: {error}", dir.display()))
-        })?;
-        let objects = object_store::local::LocalFileSystem::new_with_prefix(dir)
-            .map_err(|error| TransferError::Storage(error.to_string()))?;
-        Ok(TransferStore::new(Arc::new(objects), key, max_bytes, ttl))
+        TransferStore::at(
+            &crate::location::StoreLocation::Local(dir.to_owned()),
+            key,
+            max_bytes,
+            ttl,
+        )
+    }
+
+    /// Transfers at `location` (a local directory or an S3 bucket).
+    pub fn at(
+        location: &crate::location::StoreLocation,
+        key: TransferKey,
+        max_bytes: u64,
+        ttl: Duration,
+    ) -> Result<TransferStore, TransferError> {
+        Ok(TransferStore::new(location.open()?, key, max_bytes, ttl))
     }
 
     /// The largest transfer accepted.

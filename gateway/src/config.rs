@@ -47,8 +47,11 @@ pub struct GatewayConfig {
 /// Where transfers are kept and how big and long-lived they may be.
 #[derive(Debug, Clone)]
 pub struct FileTransferConfig {
-    /// The directory of the local object store.
-    pub dir: std::path::PathBuf,
+    /// Where transfers are kept: a local directory or an S3-compatible bucket.
+    pub store: octomesh_file_transfer::StoreLocation,
+    /// The key that seals transfer URLs; `None`: derived from the session key (what `up` and
+    /// the workers it starts share). Replicas and workers of a cluster are given the same one.
+    pub key: Option<octomesh_file_transfer::TransferKey>,
     /// The largest upload or download, in bytes.
     pub max_bytes: u64,
     /// How long a transfer URL works.
@@ -60,12 +63,25 @@ pub struct FileTransferConfig {
 impl FileTransferConfig {
     /// Transfers in `dir`: 5 GiB at most, 30 minutes, swept every 5 minutes.
     pub fn in_dir(dir: std::path::PathBuf) -> FileTransferConfig {
+        FileTransferConfig::at(octomesh_file_transfer::StoreLocation::Local(dir))
+    }
+
+    /// Transfers at `store`: 5 GiB at most, 30 minutes, swept every 5 minutes.
+    pub fn at(store: octomesh_file_transfer::StoreLocation) -> FileTransferConfig {
         FileTransferConfig {
-            dir,
+            store,
+            key: None,
             max_bytes: 5 * 1024 * 1024 * 1024,
             ttl: Duration::from_secs(30 * 60),
             sweep_interval: Duration::from_secs(5 * 60),
         }
+    }
+
+    /// The key that seals this channel's URLs, given the gateway's `session_key`.
+    pub fn key_for(&self, session_key: &crate::SessionKey) -> octomesh_file_transfer::TransferKey {
+        self.key.clone().unwrap_or_else(|| {
+            octomesh_file_transfer::TransferKey::derived_from_session_key(&session_key.to_bytes())
+        })
     }
 }
 
@@ -90,5 +106,13 @@ impl GatewayConfig {
             token_store: None,
             file_transfer: None,
         }
+    }
+
+    /// The key that seals this gateway's transfer URLs, for the workers that publish downloads
+    /// (`None` without a file-transfer channel).
+    pub fn file_transfer_key(&self) -> Option<octomesh_file_transfer::TransferKey> {
+        self.file_transfer
+            .as_ref()
+            .map(|transfers| transfers.key_for(&self.session_key))
     }
 }

@@ -70,9 +70,9 @@ impl AppState {
                 ),
             },
             transfers: config.file_transfer.as_ref().and_then(|transfer| {
-                octomesh_file_transfer::TransferStore::local(
-                    &transfer.dir,
-                    octomesh_file_transfer::TransferKey::new(config.session_key.to_bytes()),
+                octomesh_file_transfer::TransferStore::at(
+                    &transfer.store,
+                    transfer.key_for(&config.session_key),
                     transfer.max_bytes,
                     transfer.ttl,
                 )

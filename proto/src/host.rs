@@ -28,6 +28,8 @@ pub struct CallContext {
     pub request_id: Option<String>,
     pub traceparent: Option<String>,
     pub tracestate: Option<String>,
+    /// The base of the gateway's client-facing URLs (for file-transfer URLs a tool returns).
+    pub public_base: Option<String>,
 }
 
 impl fmt::Debug for CallContext {

@@ -4,6 +4,9 @@
 pub const TENANT: &str = "x-octomesh-tenant";
 /// The principal (subject) on whose behalf the call runs.
 pub const PRINCIPAL: &str = "x-octomesh-principal";
+/// The base of the URLs the gateway gives clients (`https://mcp.example.com`), for tools that
+/// return file-transfer URLs.
+pub const PUBLIC_BASE: &str = "x-octomesh-public-base";
 /// The backend access token. Never logged, never put on a span.
 pub const ACCESS_TOKEN: &str = "x-octomesh-access-token";
 /// The gateway's JSON-RPC request id, for log correlation only.

@@ -3,12 +3,12 @@
 //! capability misuse — a reused, guessed, tampered or expired URL, another tenant, another user's
 //! cancel — is refused; an upload over the cap leaves nothing behind.
 
-use std::process::Command;
 use std::time::Duration;
 
 use octomesh_file_transfer::{TransferKey, TransferStore};
 use octomesh_gateway::{AuthMode, FileTransferConfig, SessionKey};
 use octomesh_tests::TestStack;
+use octomesh_tests::transfers::{curl, curl_bytes, files_in, upload};
 use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
 use serde_json::{Value, json};
 
@@ -24,71 +24,6 @@ const KEY_BYTES: [u8; 32] = {
     bytes
 };
 const CAP: u64 = 8 * 1024 * 1024;
-
-/// `curl ARGS` → (HTTP status, what it printed: the body, or the headers with `-I`).
-fn curl_bytes(args: &[&str]) -> (u16, Vec<u8>) {
-    let output = Command::new("curl")
-        .args(["-sS", "-o", "/dev/stdout", "-w", "\n%{http_code}"])
-        .args(args)
-        .output()
-        .expect("curl runs");
-    let mut out = output.stdout;
-    let split = out
-        .iter()
-        .rposition(|byte| *byte == b'\n')
-        .expect("curl printed the status");
-    let status = String::from_utf8_lossy(&out[split + 1..])
-        .trim()
-        .parse()
-        .expect("a status");
-    out.truncate(split);
-    (status, out)
-}
-
-/// Like [`curl_bytes`], the output as text.
-fn curl(args: &[&str]) -> (u16, String) {
-    let (status, out) = curl_bytes(args);
-    (status, String::from_utf8_lossy(&out).into_owned())
-}
-
-fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.extend(files_in(&path));
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
-}
-
-/// Prepares an upload of `name` as `client`, sends `bytes` there with `curl -T` (via a file in
-/// `dir`), and returns the transfer id.
-async fn upload(
-    client: &octomesh_tests::McpClient,
-    dir: &std::path::Path,
-    name: &str,
-    bytes: &[u8],
-) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    let prepared = client
-        .call_tool("prepare_file_upload", json!({"fileName": name}))
-        .await;
-    let url = structured(&prepared)["uploadUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(curl(&["-T", path.to_str().unwrap(), &url]).0, 200);
-    structured(&prepared)["transferId"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 fn structured(result: &Value) -> &Value {
     &result["structuredContent"]
@@ -227,7 +162,7 @@ async fn uploads_and_downloads_work_with_curl_and_only_for_their_owner() {
     // 5. Downloads, published by another holder of the key (as a worker or a replica would).
     let publisher = TransferStore::local(
         &transfers,
-        TransferKey::new(KEY_BYTES),
+        TransferKey::derived_from_session_key(&KEY_BYTES),
         CAP,
         Duration::from_secs(60),
     )
@@ -275,7 +210,7 @@ async fn uploads_and_downloads_work_with_curl_and_only_for_their_owner() {
     // 6. Expired URLs are gone; cancelled transfers too.
     let short = TransferStore::local(
         &transfers,
-        TransferKey::new(KEY_BYTES),
+        TransferKey::derived_from_session_key(&KEY_BYTES),
         CAP,
         Duration::from_secs(1),
     )

@@ -119,10 +119,6 @@ impl TestStack {
             families,
             in_process: false,
             worker_transport: octomesh_mcp::cli::WorkerTransport::Unix,
-            file_transfer_dir: gateway
-                .file_transfer
-                .as_ref()
-                .map(|transfers| transfers.dir.clone()),
             gateway,
             backends,
         })

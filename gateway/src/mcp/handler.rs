@@ -74,6 +74,12 @@ impl Env {
                 .trace_parent
                 .as_ref()
                 .and_then(|parent| parent.tracestate.clone()),
+            // Only with a file-transfer channel: the tools that publish downloads build URLs on it.
+            public_base: self
+                .state
+                .transfers
+                .is_some()
+                .then(|| self.state.public_base()),
         }
     }
 }

@@ -103,6 +103,7 @@ fn write_metadata(metadata: &mut MetadataMap, context: &CallContext) {
     put(meta::REQUEST_ID, &context.request_id);
     put(meta::TRACEPARENT, &context.traceparent);
     put(meta::TRACESTATE, &context.tracestate);
+    put(meta::PUBLIC_BASE, &context.public_base);
 }
 
 /// A status on the opening of a call: the worker was not reached, or answered with an error.

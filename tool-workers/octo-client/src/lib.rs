@@ -7,6 +7,7 @@
 
 mod asset;
 mod backends;
+mod bot;
 mod context;
 pub mod discovery;
 pub mod dto;
@@ -20,6 +21,7 @@ pub mod types;
 
 pub use asset::{AssetClient, TenantSession};
 pub use backends::Backends;
+pub use bot::{BotClient, BotJob, JobDownload, JobProgress, JobResult};
 pub use context::AssetContext;
 pub use error::ClientError;
 pub use rest::{ArchiveInfo, ArchiveStep, ImportStrategy, JobStatus, TenantInfo};

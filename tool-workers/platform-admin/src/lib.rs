@@ -3,12 +3,18 @@
 //! tenant switch, rollups and their recompute jobs (issue 5) — `reconfigure_log_level` on any of
 //! the platform's services, and the tenant lifecycle.
 
+mod archive_data;
 mod archives;
+mod backup;
 mod diagnostics;
+mod fixups;
+mod jobs;
 mod model_io;
 mod reporting;
 mod rollups;
+mod rt_export;
 mod tenants;
+mod transfer_io;
 
 use octomesh_octo_client::{AssetContext, Backends};
 use octomesh_worker_runtime::Registry;
@@ -16,38 +22,41 @@ use octomesh_worker_runtime::Registry;
 /// The family's name.
 pub const FAMILY: &str = "platform-admin";
 
+/// The file-transfer store the family takes uploads from and publishes downloads to (the
+/// gateway's: same objects, same key).
+#[derive(Clone)]
+pub struct Transfers {
+    pub store: octomesh_file_transfer::TransferStore,
+    /// Whether the store seals with the gateway's key, so the download URLs it makes open; a
+    /// worker started without the key only takes uploads.
+    pub publishes: bool,
+}
+
 /// What the family's tools share: the asset repository client, where every other service is, and
-/// the file-transfer store (uploads to import).
+/// the file-transfer store.
 pub struct AdminCtx {
     pub(crate) asset: AssetContext,
     pub(crate) backends: Backends,
-    pub(crate) transfers: Option<octomesh_file_transfer::TransferStore>,
+    /// The bot service (jobs: dump, restore, exports, fixups), when known.
+    pub(crate) bot: Option<octomesh_octo_client::BotClient>,
+    pub(crate) transfers: Option<Transfers>,
 }
 
-/// The family, reaching the platform's services at `backends` and the file-transfer store in
-/// `transfer_dir` (the gateway's).
+/// The family, reaching the platform's services at `backends` and the gateway's file-transfer
+/// store through `transfers`.
 pub fn registry(
     backends: &Backends,
-    transfer_dir: Option<&std::path::Path>,
+    transfers: Option<Transfers>,
 ) -> Result<Registry<AdminCtx>, String> {
-    let transfers = transfer_dir
-        .map(|dir| {
-            // This family only takes uploads (by id, tenant and caller): it seals no URL, so it
-            // needs no session key.
-            let mut key = [0u8; 32];
-            getrandom::getrandom(&mut key).map_err(|error| error.to_string())?;
-            octomesh_file_transfer::TransferStore::local(
-                dir,
-                octomesh_file_transfer::TransferKey::new(key),
-                u64::MAX,
-                std::time::Duration::from_secs(30 * 60),
-            )
-            .map_err(|error| error.to_string())
-        })
-        .transpose()?;
     let ctx = AdminCtx {
         asset: AssetContext::new(backends.asset_repository.as_deref())?,
         backends: backends.clone(),
+        bot: backends
+            .bot
+            .as_deref()
+            .map(octomesh_octo_client::BotClient::new)
+            .transpose()
+            .map_err(|error| error.to_string())?,
         transfers,
     };
     Ok(Registry::new(FAMILY, ctx)
@@ -77,6 +86,13 @@ pub fn registry(
         .tool::<tenants::UpdateSystemCkModel>()
         .tool::<model_io::ImportCkModel>()
         .tool::<model_io::ImportRuntimeModel>()
+        .tool::<rt_export::ExportRuntimeModelByQuery>()
+        .tool::<rt_export::ExportRuntimeModelByDeepGraph>()
+        .tool::<backup::DumpTenant>()
+        .tool::<backup::RestoreTenant>()
+        .tool::<fixups::RunFixupScripts>()
+        .tool::<archive_data::ExportArchiveData>()
+        .tool::<archive_data::ImportArchiveData>()
         .tool::<reporting::EnableReporting>()
         .tool::<reporting::DisableReporting>())
 }
@@ -87,6 +103,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(&Default::default(), None).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 28);
+        assert_eq!(registry.tool_specs().len(), 35);
     }
 }

@@ -47,35 +47,12 @@ async fn upload_of(
     tenant: &str,
     transfer_id: &str,
 ) -> Result<(String, Vec<u8>), ToolError> {
-    let store = ctx.transfers.as_ref().ok_or_else(|| {
-        ToolError::Backend(
-            "this worker has no file-transfer store: start it with --file-transfer-dir (the gateway's)".into(),
-        )
-    })?;
-    let principal = scope
-        .context()
-        .principal
-        .clone()
-        .unwrap_or_else(|| "anonymous".to_owned());
-    let transfer_id = transfer_id.trim();
-    if transfer_id.is_empty() {
-        return Err(ToolError::InvalidArguments(
-            "`transferId` is required: the id prepare_file_upload returned.".into(),
-        ));
-    }
-    let (meta, body) = store
-        .take_upload(transfer_id, tenant, &principal)
-        .await
-        .map_err(|error| match error {
-            octomesh_file_transfer::TransferError::Storage(problem) => {
-                ToolError::Backend(format!("the transfer storage failed: {problem}"))
-            }
-            other => ToolError::InvalidArguments(format!("`transferId` '{transfer_id}': {other}.")),
-        })?;
+    let (meta, body) = crate::transfer_io::take_upload(ctx, scope, tenant, transfer_id).await?;
     let size = meta.size.unwrap_or_default();
     if size > MAX_IMPORT_BYTES {
         return Err(ToolError::InvalidArguments(format!(
-            "`transferId` '{transfer_id}': the file has {size} bytes; an import takes at most {MAX_IMPORT_BYTES}."
+            "`transferId` '{}': the file has {size} bytes; an import takes at most {MAX_IMPORT_BYTES}.",
+            transfer_id.trim()
         )));
     }
     let bytes = body
@@ -141,18 +118,6 @@ async fn wait(
     }
 }
 
-/// Drops the upload after a successful import (best effort: it expires anyway).
-async fn drop_upload(ctx: &AdminCtx, scope: &CallScope, transfer_id: &str) {
-    if let Some(store) = &ctx.transfers {
-        let principal = scope
-            .context()
-            .principal
-            .clone()
-            .unwrap_or_else(|| "anonymous".to_owned());
-        let _ = store.cancel(transfer_id.trim(), &principal).await;
-    }
-}
-
 /// What an import posts.
 enum Import {
     Ck,
@@ -180,7 +145,7 @@ async fn import(
         }
     };
     let status = wait(asset, scope, tenant, &job_id, wait_minutes, token).await?;
-    drop_upload(ctx, scope, transfer_id).await;
+    crate::transfer_io::drop_upload(ctx, scope, transfer_id).await;
     let message = status
         .message
         .clone()

@@ -224,6 +224,8 @@ fn call_context(metadata: &MetadataMap) -> CallContext {
         request_id: text(meta::REQUEST_ID),
         traceparent: text(meta::TRACEPARENT),
         tracestate: text(meta::TRACESTATE),
+        // Bounded: a URL base, not a payload.
+        public_base: text(meta::PUBLIC_BASE).filter(|base| base.len() <= 2048),
     }
 }
 

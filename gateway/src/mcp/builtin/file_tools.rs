@@ -125,7 +125,10 @@ pub(super) async fn prepare(env: &Env, arguments: &Map<String, Value>) -> Value 
     };
     match store.prepare_upload(&tenant, &principal, file_name).await {
         Ok(prepared) => {
-            let path = format!("/file-transfer/upload/{}", prepared.token);
+            let path = octomesh_file_transfer::url_path(
+                octomesh_file_transfer::Kind::Upload,
+                &prepared.token,
+            );
             let url = format!("{}{path}", env.state.public_base());
             let mut payload = Map::new();
             payload.insert("transferId".into(), json!(prepared.transfer_id));
