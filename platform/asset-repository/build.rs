@@ -1,12 +1,13 @@
-//! Embeds the built-in CK libraries (System, System.StreamData) and the demo library so the binary needs no files at run time.
+//! Embeds the built-in CK libraries (System, System.StreamData, System.Bot) and the demo library so the binary needs no files at run time.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// (name, folder under `fixtures/`): the built-in libraries, then the demo library of `up --demo`.
-const EMBEDDED: [(&str, &str); 3] = [
+const EMBEDDED: [(&str, &str); 4] = [
     ("System", "octomesh/ck/System"),
     ("System.StreamData", "octomesh/ck/System.StreamData"),
+    ("System.Bot", "System.Bot"),
     ("Demo", "demo"),
 ];
 

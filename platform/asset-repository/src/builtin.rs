@@ -1,4 +1,5 @@
-//! The CK libraries every tenant starts with, embedded in the binary from `platform/fixtures`.
+//! The CK libraries every tenant starts with, embedded in the binary from `platform/fixtures`:
+//! upstream's `System` and `System.StreamData`, and our `System.Bot` (the bot's `Fixup` type).
 
 use std::path::PathBuf;
 
@@ -6,7 +7,7 @@ use crate::ck::load::LibraryFiles;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_libraries.rs"));
 
-/// `System` and `System.StreamData`, in dependency order, as library files.
+/// `System`, `System.StreamData` and `System.Bot`, in dependency order, as library files.
 pub fn builtin_libraries() -> Vec<LibraryFiles> {
     BUILTIN_LIBRARIES
         .iter()
@@ -53,8 +54,11 @@ mod tests {
                 .to_string_lossy()
                 .trim_start_matches("builtin:")
                 .to_owned();
-            let on_disk =
-                LibraryFiles::read_dir(&crate::ck::tests::fixtures().join(&name)).unwrap();
+            let folder = match name.as_str() {
+                "System.Bot" => crate::ck::tests::fixtures().join("../../System.Bot"),
+                _ => crate::ck::tests::fixtures().join(&name),
+            };
+            let on_disk = LibraryFiles::read_dir(&folder).unwrap();
             let relevant: Vec<_> = on_disk
                 .files
                 .keys()
@@ -80,6 +84,10 @@ mod tests {
                 .id
                 .to_string(),
             "System.StreamData-1.7.1"
+        );
+        assert_eq!(
+            catalog.model("System.Bot").unwrap().model.id.to_string(),
+            "System.Bot-3.1.1"
         );
     }
 }

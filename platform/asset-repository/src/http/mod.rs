@@ -2,8 +2,11 @@
 //! tenants, CK and runtime-model imports as background jobs, job status, stream data, and the
 //! GraphQL endpoint (`crate::graphql`); every route but `/healthz` behind the platform's guard.
 
-mod backup;
+mod archive_data;
+mod download;
 mod error;
+mod export;
+mod fixups;
 mod jobs;
 mod models;
 mod points;
@@ -66,7 +69,10 @@ const ROLLUP_PASS: std::time::Duration = std::time::Duration::from_secs(5);
 fn policy(method: &Method, path: &str) -> Need {
     if path.ends_with("/Models/ImportCk") || path.ends_with("/models/ImportCk") {
         Need::ManageModels
-    } else if path.ends_with("/GraphQL") || path.ends_with("/graphql") {
+    } else if path.ends_with("/GraphQL")
+        || path.ends_with("/graphql")
+        || path.contains("/export/runtime-model/")
+    {
         Need::Read
     } else {
         Need::by_method(method)
@@ -161,11 +167,23 @@ pub fn router(platform: Arc<Platform>, guard: Guard) -> Router {
             "/{tenant}/v1/streamdata/archives/{rt_id}/downsample",
             get(streamdata::downsample),
         )
-        .route("/system/v1/tenants/{tenant}/dump", get(backup::dump))
         .route(
-            "/system/v1/tenants/{tenant}/restore",
-            post(backup::restore).layer(DefaultBodyLimit::disable()),
+            "/system/v1/tenants/{tenant}/export/runtime-model/by-query",
+            post(export::by_query),
         )
+        .route(
+            "/system/v1/tenants/{tenant}/export/runtime-model/by-deep-graph",
+            post(export::by_deep_graph),
+        )
+        .route(
+            "/system/v1/tenants/{tenant}/streamdata/archives/{rt_id}/export",
+            get(archive_data::export),
+        )
+        .route(
+            "/system/v1/tenants/{tenant}/streamdata/archives/{rt_id}/import",
+            post(archive_data::import).layer(DefaultBodyLimit::max(archive_data::MAX_IMPORT_BYTES)),
+        )
+        .route("/system/v1/tenants/{tenant}/fixups/run", post(fixups::run))
         .route(
             "/tenants/{tenant}/GraphQL",
             post(crate::graphql::handler).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)),
@@ -187,6 +205,6 @@ pub fn router(platform: Arc<Platform>, guard: Guard) -> Router {
 }
 
 #[cfg(test)]
-mod backup_tests;
+mod data_ops_tests;
 #[cfg(test)]
 mod tests;

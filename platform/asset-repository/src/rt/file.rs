@@ -1,6 +1,7 @@
 //! The upstream runtime-model file (`runtime-model.schema.json`): dependencies and entities.
+//! Read by [`RuntimeModelFile::parse`]; written, value for value the same, by [`super::export`].
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::entity::{EntityDraft, RtId};
@@ -14,43 +15,47 @@ pub struct RuntimeModelFile {
     pub entities: Vec<EntitySource>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EntitySource {
     pub rt_id: String,
-    pub rt_creation_date_time: Option<String>,
-    pub rt_changed_date_time: Option<String>,
     pub ck_type_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rt_well_known_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rt_creation_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rt_changed_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rt_state: Option<RtState>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeSource>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub associations: Vec<AssociationSource>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum RtState {
     Active,
     Archived,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttributeSource {
     pub id: String,
     pub value: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AssociationSource {
     pub role_id: String,
     pub target_rt_id: String,
     pub target_ck_type_id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_ck_attribute_ids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeSource>,
 }
 

@@ -1,6 +1,7 @@
 //! Stream data (time series) storage: per-series chunks of points with a durable batch log
 //! (docs/design/002-stream-data-storage.md). Archives, queries and rollups build on it (issue 5).
 
+pub mod archive_data;
 pub mod archives;
 pub mod calendar;
 pub mod codec;

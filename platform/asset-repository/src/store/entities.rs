@@ -388,7 +388,7 @@ fn check_association(
 }
 
 /// Inserts one validated entity and its associations inside `transaction`.
-fn insert(
+pub(super) fn insert(
     transaction: &rusqlite::Transaction<'_>,
     catalog: &crate::ck::catalog::CkCatalog,
     entity: &crate::rt::entity::RtEntity,

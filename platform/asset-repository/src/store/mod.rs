@@ -5,12 +5,14 @@
 
 mod aggregate;
 mod associations;
-mod backup;
+mod batch;
 mod clock;
 mod entities;
 mod error;
+mod graph;
 mod import;
 mod lifecycle;
+mod persisted;
 mod query;
 mod registry;
 mod tenant;
@@ -21,15 +23,14 @@ use std::sync::{Arc, Mutex};
 
 pub use aggregate::{AggregateRow, EntityAggregate, MAX_AGGREGATED_ENTITIES, MAX_GROUPS};
 pub use associations::{AssociationChange, AssociationEnd};
-pub use backup::{
-    BackupError, DumpFile, Manifest, ManifestArchive, ManifestCounts, ManifestEntry, RestoreReport,
-    RestoreRequest, Transient,
-};
+pub use batch::EntityChange;
 pub use clock::{format_rfc3339_ms, parse_rfc3339_ms};
 pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};
 pub use error::StoreError;
+pub use graph::MAX_GRAPH_ENTITIES;
 pub use import::{ImportReport, ImportStrategy};
 pub use lifecycle::{DatabaseName, SystemModelUpdate};
+pub use persisted::PERSISTENT_QUERY_TYPE;
 pub use query::{
     EntityPage, EntityQuery, FieldFilter, FilterGroup, FilterOperator, Logic, MAX_LIMIT, Related,
     SortColumn,
