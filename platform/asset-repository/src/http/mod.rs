@@ -3,6 +3,7 @@
 //! GraphQL endpoint (`crate::graphql`); every route but `/healthz` behind the platform's guard.
 
 mod archive_data;
+mod backup;
 mod download;
 mod error;
 mod export;
@@ -167,6 +168,11 @@ pub fn router(platform: Arc<Platform>, guard: Guard) -> Router {
             "/{tenant}/v1/streamdata/archives/{rt_id}/downsample",
             get(streamdata::downsample),
         )
+        .route("/system/v1/tenants/{tenant}/dump", get(backup::dump))
+        .route(
+            "/system/v1/tenants/{tenant}/restore",
+            post(backup::restore).layer(DefaultBodyLimit::disable()),
+        )
         .route(
             "/system/v1/tenants/{tenant}/export/runtime-model/by-query",
             post(export::by_query),
@@ -204,6 +210,8 @@ pub fn router(platform: Arc<Platform>, guard: Guard) -> Router {
     )
 }
 
+#[cfg(test)]
+mod backup_tests;
 #[cfg(test)]
 mod data_ops_tests;
 #[cfg(test)]

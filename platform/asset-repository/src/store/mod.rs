@@ -5,6 +5,7 @@
 
 mod aggregate;
 mod associations;
+mod backup;
 mod batch;
 mod clock;
 mod entities;
@@ -23,6 +24,10 @@ use std::sync::{Arc, Mutex};
 
 pub use aggregate::{AggregateRow, EntityAggregate, MAX_AGGREGATED_ENTITIES, MAX_GROUPS};
 pub use associations::{AssociationChange, AssociationEnd};
+pub use backup::{
+    BackupError, DumpFile, Manifest, ManifestArchive, ManifestCounts, ManifestEntry, RestoreReport,
+    RestoreRequest, Transient,
+};
 pub use batch::EntityChange;
 pub use clock::{format_rfc3339_ms, parse_rfc3339_ms};
 pub use entities::{DeleteMode, Direction, EntityInput, StoredEntity};

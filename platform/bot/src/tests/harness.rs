@@ -74,7 +74,7 @@ impl StandInServer {
 }
 
 /// Tokens of the fake verifier: `alice` (a user of tenant `demo`), `reader` (read-only, `demo`),
-/// `service` (a service token: any tenant).
+/// `admin` (a user of the system tenant), `service` (a service token: any tenant).
 pub(crate) fn token_guard() -> Guard {
     let claims = |sub: Option<&str>, tenant: &str, scope: &str| AccessClaims {
         iss: "http://identity.test".into(),
@@ -98,6 +98,7 @@ pub(crate) fn token_guard() -> Guard {
         move |token: &str| match token {
             "alice" => Some(claims(Some("alice"), "demo", "octo_api")),
             "reader" => Some(claims(Some("reader"), "demo", "octo_api.read_only")),
+            "admin" => Some(claims(Some("admin"), "octosystem", "octo_api")),
             "service" => Some(claims(None, "octosystem", "octo_api")),
             _ => None,
         },

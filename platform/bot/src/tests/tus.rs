@@ -333,6 +333,16 @@ async fn uploads_belong_to_their_tenant() {
         )
         .await;
     assert_eq!(own.status(), 201);
+    // The system tenant's user uploads for a tenant about to be restored.
+    let admin = bot
+        .create_upload(
+            "/system/v1/tus-upload",
+            3,
+            &[("tenantId", "fresh")],
+            Some("admin"),
+        )
+        .await;
+    assert_eq!(admin.status(), 201);
     let mismatch = bot
         .create_upload(
             "/demo/v1/tus-upload",

@@ -7,14 +7,21 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use octomesh_platform_common::tenant::SYSTEM_TENANT;
 use octomesh_platform_common::{Access, Guard};
 use serde_json::json;
 
-/// Whether `access` may work on `tenant`'s uploads (a service token without `sub` may use any).
+/// Whether `access` may work on `tenant`'s uploads: a token for that tenant, a token for the
+/// system tenant (which restores any tenant, also one that does not exist yet), or a service
+/// token without `sub`.
 pub(crate) fn may_use(access: &Access, tenant: &str) -> bool {
     match access {
         Access::Open => true,
-        Access::Token(claims) => claims.sub.is_none() || claims.may_use_tenant(tenant),
+        Access::Token(claims) => {
+            claims.sub.is_none()
+                || claims.may_use_tenant(tenant)
+                || claims.may_use_tenant(SYSTEM_TENANT)
+        }
     }
 }
 

@@ -200,7 +200,7 @@ fn request(tenant_id: &str, database: &str) -> RestoreRequest {
 }
 
 /// The names in `tenants/` (the transfer directory's own contents listed apart).
-fn tenant_files(platform: &Platform, dir: &Path) -> (Vec<String>, Vec<String>) {
+fn tenant_files(dir: &Path) -> (Vec<String>, Vec<String>) {
     let list = |path: PathBuf| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(path)
             .map(|entries| {
@@ -213,7 +213,6 @@ fn tenant_files(platform: &Platform, dir: &Path) -> (Vec<String>, Vec<String>) {
         names.sort();
         names
     };
-    let _ = platform;
     (
         list(dir.join("tenants"))
             .into_iter()
@@ -321,7 +320,7 @@ fn a_dump_restores_as_another_tenant_with_the_same_entities_models_and_stream_da
     // The source is as it was; the dump and the scratch files are gone once dropped.
     assert_eq!(state(platform, DEMO_TENANT), before);
     drop(dump);
-    let (files, transfer) = tenant_files(platform, &fixture.dir);
+    let (files, transfer) = tenant_files(&fixture.dir);
     assert!(transfer.is_empty(), "{transfer:?}");
     assert!(files.contains(&"copy-db.sqlite".to_owned()), "{files:?}");
     assert!(
@@ -353,7 +352,7 @@ fn a_restore_over_a_tenant_needs_replace_and_without_it_changes_nothing() {
         )
         .unwrap();
     let changed = state(platform, DEMO_TENANT);
-    let files = tenant_files(platform, &fixture.dir);
+    let files = tenant_files(&fixture.dir);
 
     let refused = platform
         .restore(dump.path(), &request(DEMO_TENANT, DEMO_TENANT))
@@ -366,7 +365,7 @@ fn a_restore_over_a_tenant_needs_replace_and_without_it_changes_nothing() {
         other => panic!("{other:?}"),
     }
     assert_eq!(state(platform, DEMO_TENANT), changed);
-    assert_eq!(tenant_files(platform, &fixture.dir), files);
+    assert_eq!(tenant_files(&fixture.dir), files);
 
     // With replace, over its own database: the entities are the dump's, the stream data is
     // not restored and the report says so.
@@ -399,7 +398,7 @@ fn a_restore_over_a_tenant_needs_replace_and_without_it_changes_nothing() {
     };
     platform.restore(dump.path(), &moved).unwrap();
     assert_eq!(platform.entry(DEMO_TENANT).unwrap().database, "demo-two");
-    let (files, transfer) = tenant_files(platform, &fixture.dir);
+    let (files, transfer) = tenant_files(&fixture.dir);
     assert!(!files.contains(&"demo.sqlite".to_owned()), "{files:?}");
     assert!(files.contains(&"demo-two.sqlite".to_owned()), "{files:?}");
     assert!(transfer.len() == 1, "only the dump waits: {transfer:?}");
@@ -547,7 +546,7 @@ fn damaged_and_foreign_archives_are_refused_with_the_reason_and_leave_nothing() 
     let good = std::fs::read(dump.path()).unwrap();
     drop(dump);
     let tenants = platform.tenant_ids().unwrap();
-    let files = tenant_files(platform, &fixture.dir);
+    let files = tenant_files(&fixture.dir);
     let upload = fixture.dir.join("upload.octobak");
     let refuse = |bytes: &[u8]| -> String {
         std::fs::write(&upload, bytes).unwrap();
@@ -555,7 +554,7 @@ fn damaged_and_foreign_archives_are_refused_with_the_reason_and_leave_nothing() 
             .restore(&upload, &request("copy", "copy"))
             .unwrap_err();
         assert_eq!(platform.tenant_ids().unwrap(), tenants, "no tenant bound");
-        assert_eq!(tenant_files(platform, &fixture.dir), files, "no file left");
+        assert_eq!(tenant_files(&fixture.dir), files, "no file left");
         match error {
             BackupError::Refused(message) => message,
             other => panic!("{other:?}"),
