@@ -71,7 +71,7 @@ impl JobStore {
         for (id, mut job) in jobs {
             match job.job.status {
                 JobStatus::Processing => {
-                    job.fail("stopped while it ran", STOPPED_REASON);
+                    job.fail(STOPPED_REASON, STOPPED_REASON);
                     let _ = remove_if_there(&store.partial_result_path(&id));
                     store.write(&job)?;
                     tracing::warn!(job = %id, kind = job.job.kind.name(), "A job was running when the bot service stopped; it is failed, not run again.");

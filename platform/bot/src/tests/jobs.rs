@@ -376,6 +376,7 @@ async fn a_restart_runs_enqueued_jobs_once_and_fails_running_ones() {
     let failed = bot
         .wait("/system/v1", running.job.id.as_str(), "Failed")
         .await;
+    assert_eq!(failed["reason"], STOPPED_REASON);
     assert_eq!(failed["errorMessage"], STOPPED_REASON);
     bot.stop().await;
 
