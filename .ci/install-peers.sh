@@ -14,6 +14,8 @@
 #   k8s/          python venv with PyPI kubernetes-validate, check-jsonschema and helm-python-sdk
 #   obs/          python venv with PyPI prometheus-client (the Prometheus text-format parser), grpcio +
 #                 opentelemetry-proto (for the OTLP trace sink) and rotel (an OTLP collector)
+#   files/        python venv with PyPI moto[server] (an S3-compatible server, for the S3 transfer store)
+#                 and tuspy (a TUS 1.0 client, for the bot service's upload endpoint)
 #   everything/   (optional) npm @modelcontextprotocol/server-everything
 set -euo pipefail
 exec </dev/null
@@ -33,6 +35,8 @@ PROM_CLIENT_VERSION=${PROM_CLIENT_VERSION:-0.21.1}      # PyPI prometheus-client
 GRPCIO_VERSION=${GRPCIO_VERSION:-1.85.1}                # PyPI grpcio (shared/testing/otlp_sink.py's server)
 OTEL_PROTO_VERSION=${OTEL_PROTO_VERSION:-1.45.2}        # PyPI opentelemetry-proto (the OTLP messages)
 ROTEL_VERSION=${ROTEL_VERSION:-0.0.1a15}                # PyPI rotel (a third-party OTLP collector)
+MOTO_VERSION=${MOTO_VERSION:-5.2.5}                     # PyPI moto[server] (its S3-compatible server mode)
+TUSPY_VERSION=${TUSPY_VERSION:-1.1.0}                   # PyPI tuspy (a TUS 1.0 client)
 
 PEERS_DIR=${OCTOMESH_PEERS_DIR:-$HOME/.cache/octomesh-mcp/peers}
 mkdir -p "$PEERS_DIR"
@@ -160,6 +164,18 @@ else
     "grpcio==$GRPCIO_VERSION" "opentelemetry-proto==$OTEL_PROTO_VERSION" "rotel==$ROTEL_VERSION"
   "$PEERS_DIR/obs/bin/python" -c 'from prometheus_client.parser import text_string_to_metric_families; import grpc; from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc'
   stamp obs "$OBS_PIN"; log "observability peers: done in $(( $(now) - t ))s"
+fi
+
+# --- file peers: an S3-compatible server and a TUS client (venv) ---------------------------------------
+FILES_PIN="$MOTO_VERSION-$TUSPY_VERSION"
+if have files "$FILES_PIN" "$PEERS_DIR/files/bin/moto_server" "$PEERS_DIR/files/bin/python"; then log "moto + tuspy $FILES_PIN: cached"
+else
+  t=$(now); log "moto[server] + tuspy $FILES_PIN: installing"
+  rm -rf "$PEERS_DIR/files"
+  python3 -m venv "$PEERS_DIR/files"
+  "$PEERS_DIR/files/bin/python" -m pip install -q "moto[server]==$MOTO_VERSION" "tuspy==$TUSPY_VERSION" boto3
+  "$PEERS_DIR/files/bin/python" -c 'import moto.server, tusclient.client, boto3'
+  stamp files "$FILES_PIN"; log "file peers: done in $(( $(now) - t ))s"
 fi
 
 # --- optional reference server ---------------------------------------------------------------------------

@@ -8,8 +8,8 @@ use std::time::Duration;
 use octomesh_file_transfer::{TransferKey, TransferStore};
 use octomesh_gateway::{AuthMode, FileTransferConfig, SessionKey};
 use octomesh_tests::TestStack;
-use octomesh_tests::transfers::{curl, curl_bytes, files_in, upload};
 use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
+use octomesh_tests::transfers::{curl, curl_bytes, files_in, upload};
 use serde_json::{Value, json};
 
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";

@@ -1,6 +1,7 @@
 //! End-to-end scenarios, one test binary (see `tests/src/lib.rs` for the harness).
 
 mod auth;
+mod backup;
 mod ck;
 mod diagnostics;
 mod edges;
@@ -13,6 +14,7 @@ mod replicas;
 mod reporting;
 mod resume;
 mod rollups;
+mod s3;
 mod services;
 mod stateless;
 mod stream;

@@ -84,3 +84,20 @@ pub fn spawn(command: &str, log: &std::path::Path) -> tokio::process::Child {
         .spawn()
         .expect("bash runs")
 }
+
+/// A file `.ci/install-peers.sh` installed, e.g. `files/bin/moto_server`.
+pub fn installed(relative: &str) -> std::path::PathBuf {
+    let dir = std::env::var_os("OCTOMESH_PEERS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+                .join(".cache/octomesh-mcp/peers")
+        });
+    let path = dir.join(relative);
+    assert!(
+        path.exists(),
+        "{} is missing: run bash .ci/install-peers.sh",
+        path.display()
+    );
+    path
+}

@@ -69,4 +69,3 @@ pub async fn upload(
         .unwrap()
         .to_owned()
 }
-

@@ -131,7 +131,13 @@ impl Tool for ImportArchiveData {
         let archive = rt_id_argument("archiveRtId", &self.archive_rt_id)?;
         let call = ctx.bot(scope, self.tenant_id.as_deref())?;
         let tus_file_id = call
-            .upload(ctx, scope, &self.transfer_id, &[("archiveRtId", archive)])
+            .upload(
+                ctx,
+                scope,
+                &self.transfer_id,
+                call.tenant,
+                &[("archiveRtId", archive)],
+            )
             .await?;
         let mode = match self.mode {
             ArchiveImportMode::InsertOnly => "InsertOnly",

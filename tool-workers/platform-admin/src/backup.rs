@@ -176,7 +176,13 @@ impl Tool for RestoreTenant {
             .transpose()?;
         let call = ctx.bot(scope, self.tenant_id.as_deref())?;
         let tus_file_id = call
-            .upload(ctx, scope, &self.transfer_id, &[("databaseName", database)])
+            .upload(
+                ctx,
+                scope,
+                &self.transfer_id,
+                target,
+                &[("databaseName", database)],
+            )
             .await?;
         let mut query = vec![
             ("tusFileId", tus_file_id),

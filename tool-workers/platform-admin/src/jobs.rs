@@ -166,13 +166,16 @@ impl BotCall<'_> {
         crate::transfer_io::publish(ctx, scope, self.tenant, &name, download.body).await
     }
 
-    /// Sends the caller's upload `transfer_id` to the bot's TUS endpoint with `metadata`; the
-    /// bot's file id. The upload itself stays until the job that reads it succeeded.
+    /// Sends the caller's upload `transfer_id` to the bot's TUS endpoint as an upload for tenant
+    /// `owner` (the call's tenant, or — a restore's new tenant — another, through the system
+    /// route) with `metadata`; the bot's file id. The upload itself stays until the job that reads
+    /// it succeeded.
     pub(crate) async fn upload(
         &self,
         ctx: &AdminCtx,
         scope: &CallScope,
         transfer_id: &str,
+        owner: &str,
         metadata: &[(&str, &str)],
     ) -> Result<String, ToolError> {
         let (meta, body) =
@@ -184,10 +187,7 @@ impl BotCall<'_> {
                 transfer_id.trim()
             )));
         }
-        let mut all = vec![
-            ("tenantId", self.tenant),
-            ("fileName", meta.file_name.as_str()),
-        ];
+        let mut all = vec![("tenantId", owner), ("fileName", meta.file_name.as_str())];
         all.extend_from_slice(metadata);
         scope
             .progress(
@@ -201,7 +201,17 @@ impl BotCall<'_> {
             .await;
         Ok(self
             .bot
-            .tus_upload(self.tenant, &all, size, body, self.token)
+            .tus_upload(
+                if owner == self.tenant {
+                    self.tenant
+                } else {
+                    "system"
+                },
+                &all,
+                size,
+                body,
+                self.token,
+            )
             .await?)
     }
 }

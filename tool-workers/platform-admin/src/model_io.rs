@@ -144,6 +144,13 @@ async fn import(
                 .await?
         }
     };
+    scope
+        .progress(
+            0.0,
+            None,
+            format!("job {job_id} started ({size_bytes} bytes to import)"),
+        )
+        .await;
     let status = wait(asset, scope, tenant, &job_id, wait_minutes, token).await?;
     crate::transfer_io::drop_upload(ctx, scope, transfer_id).await;
     let message = status

@@ -102,6 +102,12 @@ pub(crate) struct JobQuery {
     tenant_id: Option<String>,
 }
 
+/// Whose jobs a tenant route reaches: its tenant's, or — the system tenant administers its
+/// children, e.g. the restore of a new tenant it started — every tenant's.
+fn route_scope(route: &str) -> Option<&str> {
+    (route != octomesh_platform_common::tenant::SYSTEM_TENANT).then_some(route)
+}
+
 /// The job `query` names, when it is `tenant`'s (any tenant's: `None`).
 fn find(bot: &Bot, query: &JobQuery, tenant: Option<&str>) -> Answer<StoredJob> {
     let id = query
@@ -121,7 +127,7 @@ pub(crate) async fn status_tenant(
     Path(tenant): Path<String>,
     Query(query): Query<JobQuery>,
 ) -> Answer<Response> {
-    Ok(Json(find(&bot, &query, Some(&tenant))?.job).into_response())
+    Ok(Json(find(&bot, &query, route_scope(&tenant))?.job).into_response())
 }
 
 pub(crate) async fn status_system(
@@ -137,7 +143,7 @@ pub(crate) async fn download_tenant(
     Path(tenant): Path<String>,
     Query(query): Query<JobQuery>,
 ) -> Answer<Response> {
-    download(&bot, find(&bot, &query, Some(&tenant))?).await
+    download(&bot, find(&bot, &query, route_scope(&tenant))?).await
 }
 
 pub(crate) async fn download_system(
@@ -204,7 +210,7 @@ pub(crate) async fn delete_tenant(
     State(bot): State<Arc<Bot>>,
     Path((tenant, id)): Path<(String, String)>,
 ) -> Answer<Json<bool>> {
-    delete(&bot, &id, Some(&tenant))
+    delete(&bot, &id, route_scope(&tenant))
 }
 
 pub(crate) async fn delete_system(

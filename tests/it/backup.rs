@@ -1,0 +1,326 @@
+//! Files, tenants and jobs end to end, with nothing but tools and plain HTTP on the URLs they
+//! return: a CK library and a deep-graph export move into another tenant, a tenant is dumped and
+//! restored elsewhere and answers the same, and every job-waiting tool reports progress. A restore
+//! without `confirm`, and restores of truncated, corrupt and foreign archives, are refused with
+//! the reason, and nothing is created.
+
+use std::collections::BTreeMap;
+
+use octomesh_gateway::{AuthMode, FileTransferConfig};
+use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
+use octomesh_tests::transfers::{curl_bytes, upload};
+use octomesh_tests::{McpClient, TestStack};
+use serde_json::{Value, json};
+
+fn structured(result: &Value) -> &Value {
+    &result["structuredContent"]
+}
+
+async fn ok(client: &McpClient, tool: &str, arguments: Value) -> Value {
+    let result = client.call_tool(tool, arguments.clone()).await;
+    assert_eq!(result["isError"], false, "{tool}({arguments}): {result:#}");
+    structured(&result).clone()
+}
+
+async fn refused(client: &McpClient, tool: &str, arguments: Value) -> String {
+    let result = client.call_tool(tool, arguments.clone()).await;
+    assert_eq!(
+        result["isError"], true,
+        "{tool}({arguments}) should fail: {result:#}"
+    );
+    structured(&result)["errorMessage"]
+        .as_str()
+        .expect("an error message")
+        .to_owned()
+}
+
+/// Calls `tool` with a progress token: its result and the progress notifications it sent first.
+async fn with_progress(client: &McpClient, tool: &str, arguments: Value) -> (Value, Vec<Value>) {
+    let reply = client
+        .request(
+            "tools/call",
+            json!({"name": tool, "arguments": arguments, "_meta": {"progressToken": "job"}}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let progress = reply
+        .messages
+        .iter()
+        .filter(|message| message["method"] == "notifications/progress")
+        .map(|message| message["params"].clone())
+        .collect::<Vec<_>>();
+    let result = reply.last()["result"].clone();
+    assert_eq!(result["isError"], false, "{tool}: {result:#}");
+    (result, progress)
+}
+
+/// The download a tool published, fetched with plain curl.
+fn download(published: &Value) -> Vec<u8> {
+    let url = published["downloadUrl"].as_str().expect("a download URL");
+    assert!(url.starts_with("http://"), "an absolute URL: {url}");
+    let (status, bytes) = curl_bytes(&[url]);
+    assert_eq!(status, 200, "{url}");
+    assert_eq!(bytes.len() as u64, published["sizeBytes"].as_u64().unwrap());
+    bytes
+}
+
+/// Every entity of `ck_type` in the client's tenant: id → attributes.
+async fn entities(client: &McpClient, tenant: &str, ck_type: &str) -> BTreeMap<String, Value> {
+    let list = ok(
+        client,
+        "query_entities",
+        json!({"ckTypeId": ck_type, "limit": 1000, "tenantId": tenant}),
+    )
+    .await;
+    list["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entity| {
+            (
+                entity["rtId"].as_str().unwrap().to_owned(),
+                entity["attributes"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The ids `rt_id` (of `ck_type`) reaches along `role` in `direction`.
+async fn related(
+    client: &McpClient,
+    tenant: &str,
+    (ck_type, rt_id): (&str, &str),
+    role: &str,
+    direction: &str,
+    target_type: &str,
+) -> Vec<String> {
+    let list = ok(
+        client,
+        "navigate_associations",
+        json!({"ckTypeId": ck_type, "rtId": rt_id, "ckRoleId": role, "direction": direction,
+               "targetTypeId": target_type, "limit": 1000, "tenantId": tenant}),
+    )
+    .await;
+    let mut ids = list["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entity| entity["rtId"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    ids.sort();
+    ids
+}
+
+/// `dir` (a CK library folder) as a zip archive, its files under `name/`.
+fn zip_folder(dir: &std::path::Path, name: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut files = octomesh_tests::transfers::files_in(dir);
+    files.sort();
+    for file in files {
+        let relative = file
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        writer
+            .start_file(
+                format!("{name}/{relative}"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+        writer.write_all(&std::fs::read(&file).unwrap()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// Creates child tenant `tenant` of the system tenant with the tool.
+async fn create_tenant(system: &McpClient, tenant: &str) {
+    ok(
+        system,
+        "create_tenant",
+        json!({"childTenantId": tenant, "database": tenant}),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_moves_models_and_tenants_with_tools_and_plain_http() {
+    let dir = std::env::temp_dir().join(format!("octomesh-it-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let transfers = dir.join("transfers");
+    let stack =
+        TestStack::platform_with(&dir, true, Some(AuthMode::Required), None, move |config| {
+            config.file_transfer = Some(FileTransferConfig::in_dir(transfers));
+        })
+        .await;
+    let system = stack
+        .signed_in("admin", TEST_ADMIN_PASSWORD, "octosystem")
+        .await;
+    create_tenant(&system, "graph").await;
+    // A token lists the tenants that existed when it was issued: sign in after creating them.
+    let demo = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "demo").await;
+    let graph = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "graph").await;
+
+    // 1. The demo CK library, uploaded as a zip of its folder, imports into `graph`.
+    let library = zip_folder(
+        &octomesh_tests::repo_root().join("platform/asset-repository/fixtures/demo"),
+        "demo",
+    );
+    let transfer = upload(&graph, &dir, "demo.zip", &library).await;
+    let (_, progress) =
+        with_progress(&graph, "import_ck_model", json!({"transferId": transfer})).await;
+    assert!(
+        !progress.is_empty(),
+        "the import reports progress while it waits"
+    );
+
+    // 2. A deep graph from one sensor (its machines, their site) exports as RtEntities.zip …
+    let sensors = entities(&demo, "demo", "Demo/Sensor").await;
+    let (sensor, _) = sensors.iter().next().expect("the demo has sensors");
+    let (exported, progress) = with_progress(
+        &demo,
+        "export_runtime_model_by_deep_graph",
+        json!({"originRtIds": [sensor], "originCkTypeId": "Demo/Sensor", "fileName": "graph.zip"}),
+    )
+    .await;
+    assert!(
+        !progress.is_empty(),
+        "the export reports progress while it waits"
+    );
+    let exported = structured(&exported);
+    assert_eq!(exported["fileName"], "graph.zip");
+    let zip = download(exported);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.clone())).unwrap();
+    assert!(
+        archive.by_name("RtEntities.yaml").is_ok(),
+        "RtEntities.yaml inside"
+    );
+
+    // … and imports into `graph`, with the same entities, attributes and associations.
+    let transfer = upload(&graph, &dir, "RtEntities.zip", &zip).await;
+    ok(
+        &graph,
+        "import_runtime_model",
+        json!({"transferId": transfer, "importStrategy": "InsertOnly"}),
+    )
+    .await;
+    let copied = entities(&graph, "graph", "Demo/Sensor").await;
+    assert_eq!(copied.get(sensor.as_str()), sensors.get(sensor.as_str()));
+    let machines_there = related(
+        &demo,
+        "demo",
+        ("Demo/Sensor", sensor),
+        "System/ParentChild",
+        "Outbound",
+        "Demo/Machine",
+    )
+    .await;
+    assert!(!machines_there.is_empty());
+    assert_eq!(
+        related(
+            &graph,
+            "graph",
+            ("Demo/Sensor", sensor),
+            "System/ParentChild",
+            "Outbound",
+            "Demo/Machine"
+        )
+        .await,
+        machines_there
+    );
+    let demo_machines = entities(&demo, "demo", "Demo/Machine").await;
+    for (id, attributes) in entities(&graph, "graph", "Demo/Machine").await {
+        assert_eq!(Some(&attributes), demo_machines.get(&id), "machine {id}");
+    }
+
+    // 3. The demo tenant dumps (with its stream data) into one archive …
+    let (dumped, progress) = with_progress(
+        &demo,
+        "dump_tenant",
+        json!({"targetTenantId": "demo", "includeArchiveData": true}),
+    )
+    .await;
+    assert!(
+        !progress.is_empty(),
+        "the dump reports progress while it waits"
+    );
+    let dumped = structured(&dumped);
+    let backup = download(dumped);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(backup.clone())).unwrap();
+    let manifest: Value =
+        serde_json::from_reader(archive.by_name("manifest.json").unwrap()).unwrap();
+    assert_eq!(manifest["sourceTenantId"], "demo", "{manifest}");
+    assert_eq!(manifest["formatVersion"], 1, "{manifest}");
+
+    // … which restores only with confirm …
+    let transfer = upload(&system, &dir, "demo.octobak", &backup).await;
+    let restore = json!({"transferId": transfer, "targetTenantId": "copy", "databaseName": "copy",
+                         "restoreArchiveData": true});
+    let text = refused(&system, "restore_tenant", restore.clone()).await;
+    assert!(text.contains("confirm"), "{text}");
+    let tenants = ok(&system, "get_tenants", json!({})).await.to_string();
+    assert!(!tenants.contains("\"copy\""), "nothing restored: {tenants}");
+
+    // … as another tenant that answers the same.
+    let mut confirmed = restore.clone();
+    confirmed["confirm"] = json!(true);
+    let (restored, progress) = with_progress(&system, "restore_tenant", confirmed).await;
+    assert!(
+        !progress.is_empty(),
+        "the restore reports progress while it waits"
+    );
+    assert_eq!(structured(&restored)["targetTenantId"], "copy");
+    let copy = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "copy").await;
+    for ck_type in ["Demo/Site", "Demo/Machine", "Demo/Sensor"] {
+        assert_eq!(
+            entities(&copy, "copy", ck_type).await,
+            entities(&demo, "demo", ck_type).await,
+            "{ck_type}"
+        );
+    }
+    assert_eq!(
+        related(
+            &copy,
+            "copy",
+            ("Demo/Sensor", sensor),
+            "System/ParentChild",
+            "Outbound",
+            "Demo/Machine"
+        )
+        .await,
+        machines_there
+    );
+
+    // 4. Truncated, corrupt and foreign archives are refused with the reason; nothing is created.
+    let mut corrupt = backup.clone();
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 0x55;
+    let foreign = zip_folder(
+        &octomesh_tests::repo_root().join("platform/asset-repository/fixtures/demo"),
+        "demo",
+    );
+    for (name, bytes) in [
+        ("truncated.octobak", backup[..backup.len() / 3].to_vec()),
+        ("corrupt.octobak", corrupt),
+        ("foreign.octobak", foreign),
+    ] {
+        let transfer = upload(&system, &dir, name, &bytes).await;
+        let text = refused(
+            &system,
+            "restore_tenant",
+            json!({"transferId": transfer, "targetTenantId": "broken", "databaseName": "broken",
+                   "confirm": true}),
+        )
+        .await;
+        assert!(text.contains("failed"), "{name}: {text}");
+        let tenants = ok(&system, "get_tenants", json!({})).await.to_string();
+        assert!(
+            !tenants.contains("\"broken\""),
+            "{name}: nothing restored: {tenants}"
+        );
+    }
+    stack.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
