@@ -324,3 +324,114 @@ async fn an_agent_moves_models_and_tenants_with_tools_and_plain_http() {
     stack.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_tus_upload_is_resumed_by_a_real_client_and_restores() {
+    use octomesh_tests::peers::{assert_ok, run};
+    let dir = std::env::temp_dir().join(format!("octomesh-it-tus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let transfers = dir.join("transfers");
+    let stack =
+        TestStack::platform_with(&dir, true, Some(AuthMode::Required), None, move |config| {
+            config.file_transfer = Some(FileTransferConfig::in_dir(transfers));
+        })
+        .await;
+    let platform = stack.platform.as_ref().unwrap();
+    let demo = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "demo").await;
+    let dumped = ok(&demo, "dump_tenant", json!({"targetTenantId": "demo"})).await;
+    let file = dir.join("demo.octobak");
+    std::fs::write(&file, download(&dumped)).unwrap();
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(
+        size > 3 * 32 * 1024,
+        "the dump spans several chunks: {size} bytes"
+    );
+
+    let tokens = octomesh_tests::oauth::sign_in(
+        &platform.urls.identity,
+        "admin",
+        TEST_ADMIN_PASSWORD,
+        Some("tenant:octosystem"),
+    )
+    .await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let bot = platform.urls.bot.clone();
+    let script = "tests/peers/tus_upload.py";
+    let path = file.to_str().unwrap();
+    // tuspy sends two chunks and stops, as an interrupted client does …
+    let started = run(
+        "PEER_FILES_PY",
+        script,
+        &[
+            "start",
+            &format!("{bot}/system/v1/tus-upload"),
+            token,
+            path,
+            "replica",
+            "2",
+        ],
+        &[],
+    )
+    .await;
+    assert_ok("tuspy start", &started);
+    let started: Value =
+        serde_json::from_str(started.output.trim().lines().last().unwrap()).unwrap();
+    assert_eq!(started["offset"], 2 * 32 * 1024, "{started}");
+    let url = started["url"].as_str().unwrap();
+    // … and a new client resumes where the server says the upload stands.
+    let resumed = run("PEER_FILES_PY", script, &["resume", url, token, path], &[]).await;
+    assert_ok("tuspy resume", &resumed);
+    let resumed: Value =
+        serde_json::from_str(resumed.output.trim().lines().last().unwrap()).unwrap();
+    assert_eq!(resumed["resumedAt"], 2 * 32 * 1024, "{resumed}");
+    assert_eq!(resumed["offset"], size, "{resumed}");
+
+    // The resumed upload restores as a new tenant through the bot's job.
+    let file_id = url.rsplit('/').next().unwrap();
+    let http = reqwest::Client::new();
+    let enqueued: Value = http
+        .post(format!("{bot}/octosystem/v1/jobs/restore-from-upload"))
+        .query(&[
+            ("tusFileId", file_id),
+            ("tenantId", "replica"),
+            ("databaseName", "replica"),
+        ])
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = enqueued["jobId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{enqueued}"));
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        status = http
+            .get(format!("{bot}/octosystem/v1/jobs"))
+            .query(&[("id", job)])
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["status"] == "Succeeded" || status["status"] == "Failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["status"], "Succeeded", "{status}");
+    let replica = stack
+        .signed_in("admin", TEST_ADMIN_PASSWORD, "replica")
+        .await;
+    assert_eq!(
+        entities(&replica, "replica", "Demo/Sensor").await,
+        entities(&demo, "demo", "Demo/Sensor").await
+    );
+    stack.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
