@@ -435,3 +435,205 @@ async fn an_interrupted_tus_upload_is_resumed_by_a_real_client_and_restores() {
     stack.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The rtId of the entity `create_entity` made.
+async fn created(client: &McpClient, ck_type: &str, data: Value) -> String {
+    let made = ok(
+        client,
+        "create_entity",
+        json!({"ckTypeId": ck_type, "entityData": data}),
+    )
+    .await;
+    made["entity"]["rtId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_fixups_and_archive_data_run_as_jobs_and_each_job_tool_stays_in_its_tenant() {
+    use octomesh_tests::archives::activated_archive;
+    let dir = std::env::temp_dir().join(format!("octomesh-it-jobs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let transfers = dir.join("transfers");
+    let stack =
+        TestStack::platform_with(&dir, true, Some(AuthMode::Required), None, move |config| {
+            config.file_transfer = Some(FileTransferConfig::in_dir(transfers));
+        })
+        .await;
+    let platform = stack.platform.as_ref().unwrap();
+    stack.add_user("viewer", "viewer-pass", "demo");
+    let admin = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "demo").await;
+    let viewer = stack.signed_in("viewer", "viewer-pass", "demo").await;
+
+    // A persisted query's entities export and name every machine.
+    let query = created(
+        &admin,
+        "System/SimpleRtQuery",
+        json!([{"AttributePath": "Name", "Value": "all machines"},
+               {"AttributePath": "QueryCkTypeId", "Value": "Demo/Machine"},
+               {"AttributePath": "Columns", "Value": ["Name"]}]),
+    )
+    .await;
+    let exported = ok(
+        &admin,
+        "export_runtime_model_by_query",
+        json!({"queryId": query}),
+    )
+    .await;
+    assert_eq!(exported["fileName"], "export.zip");
+    let zip = download(&exported);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let yaml = std::io::read_to_string(archive.by_name("RtEntities.yaml").unwrap()).unwrap();
+    let machines = entities(&admin, "demo", "Demo/Machine").await;
+    for id in machines.keys() {
+        assert!(yaml.contains(id.as_str()), "machine {id} exported");
+    }
+
+    // A fixup script renames a machine; it is marked applied with its output.
+    let (machine, _) = machines.iter().next().unwrap();
+    let fixup = created(
+        &admin,
+        "System.Bot/Fixup",
+        json!([{"AttributePath": "Name", "Value": "rename"},
+               {"AttributePath": "Enabled", "Value": true},
+               {"AttributePath": "Order", "Value": 1},
+               {"AttributePath": "IsApplied", "Value": false},
+               {"AttributePath": "Script", "Value":
+                   format!("set_attribute(\"{machine}\", \"Name\", \"Renamed\"); print(\"renamed\");")}]),
+    )
+    .await;
+    let text = refused(&admin, "run_fixup_scripts", json!({})).await;
+    assert!(text.contains("confirm"), "{text}");
+    let ran = ok(&admin, "run_fixup_scripts", json!({"confirm": true})).await;
+    let report = &ran["report"]["ran"][0];
+    assert_eq!(report["rtId"], fixup.as_str(), "{ran}");
+    assert_eq!(report["isSuccess"], true, "{ran}");
+    assert!(
+        report["output"].as_str().unwrap().contains("renamed"),
+        "{ran}"
+    );
+    let renamed = entities(&admin, "demo", "Demo/Machine").await;
+    assert_eq!(renamed[machine.as_str()]["Name"], "Renamed");
+    let again = ok(&admin, "run_fixup_scripts", json!({"confirm": true})).await;
+    assert_eq!(
+        again["report"]["ran"],
+        json!([]),
+        "an applied fixup runs once: {again}"
+    );
+
+    // An archive's rows export and import into a disabled archive of the same schema.
+    let source = activated_archive(&admin, "System.StreamData/RawArchive", &[]).await;
+    let sensor = entities(&admin, "demo", "Demo/Sensor")
+        .await
+        .into_keys()
+        .next()
+        .unwrap();
+    let points: Vec<Value> = (0..50)
+        .map(|minute: i64| {
+            json!({"rtId": sensor, "timestamp": 1_767_225_600_000_i64 + minute * 60_000,
+                                  "values": {"LastValue": minute as f64}})
+        })
+        .collect();
+    let written: Value = reqwest::Client::new()
+        .post(format!(
+            "{}/demo/v1/streamdata/archives/{source}/points",
+            platform.urls.asset_repository
+        ))
+        .bearer_auth(admin.bearer.clone().unwrap())
+        .json(&json!({"points": points}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(written["written"], 50, "{written}");
+    let exported = ok(
+        &admin,
+        "export_archive_data",
+        json!({"archiveRtId": source, "fromUtc": "2026-01-01T00:00:00Z", "toUtc": "2026-01-01T00:30:00Z"}),
+    )
+    .await;
+    let rows = download(&exported);
+    let target = activated_archive(&admin, "System.StreamData/RawArchive", &[]).await;
+    let transfer = upload(&admin, &dir, "rows.zip", &rows).await;
+    let text = refused(
+        &admin,
+        "import_archive_data",
+        json!({"archiveRtId": target, "transferId": transfer}),
+    )
+    .await;
+    assert!(
+        text.contains("disable"),
+        "an active archive takes no import: {text}"
+    );
+    ok(&admin, "disable_archive", json!({"archiveRtId": target})).await;
+    let imported = ok(
+        &admin,
+        "import_archive_data",
+        json!({"archiveRtId": target, "transferId": transfer}),
+    )
+    .await;
+    assert_eq!(
+        imported["report"]["rowsImported"], 30,
+        "the window's rows: {imported}"
+    );
+
+    // Every job tool refuses a tenant the caller may not use, and names a bad field.
+    let upload_id = upload(&viewer, &dir, "x.zip", b"PK").await;
+    for (tool, arguments, field) in [
+        (
+            "dump_tenant",
+            json!({"targetTenantId": "demo"}),
+            "targetTenantId",
+        ),
+        (
+            "restore_tenant",
+            json!({"transferId": upload_id, "targetTenantId": "demo", "databaseName": "demo", "confirm": true}),
+            "transferId",
+        ),
+        (
+            "export_runtime_model_by_query",
+            json!({"queryId": query}),
+            "queryId",
+        ),
+        (
+            "export_runtime_model_by_deep_graph",
+            json!({"originRtIds": [machine], "originCkTypeId": "Demo/Machine"}),
+            "originRtIds",
+        ),
+        (
+            "export_archive_data",
+            json!({"archiveRtId": source}),
+            "archiveRtId",
+        ),
+        (
+            "import_archive_data",
+            json!({"archiveRtId": target, "transferId": upload_id}),
+            "archiveRtId",
+        ),
+        ("run_fixup_scripts", json!({"confirm": true}), ""),
+    ] {
+        let mut elsewhere = arguments.clone();
+        elsewhere["tenantId"] = json!("octosystem");
+        if tool == "dump_tenant" {
+            elsewhere["targetTenantId"] = json!("octosystem");
+        }
+        let result = viewer.call_tool(tool, elsewhere.clone()).await;
+        assert_eq!(
+            result["isError"], true,
+            "{tool} for another tenant: {result}"
+        );
+        if field.is_empty() {
+            continue;
+        }
+        let mut bad = arguments;
+        bad[field] = match field {
+            "originRtIds" => json!([]),
+            _ => json!(" "),
+        };
+        let text = refused(&admin, tool, bad).await;
+        assert!(text.contains(&format!("`{field}`")), "{tool}: {text}");
+    }
+    stack.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

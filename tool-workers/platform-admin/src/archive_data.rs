@@ -14,6 +14,8 @@ use crate::rt_export::rt_id_argument;
 
 /// Default wait of the archive-data jobs, in minutes.
 const ARCHIVE_WAIT_MINUTES: u32 = 30;
+/// The download's default name.
+const ARCHIVE_FILE: &str = "archive-export.zip";
 
 /// An optional instant argument, passed on as given (the bot service checks its form and order).
 fn instant_argument(field: &str, value: Option<&str>) -> Result<Option<String>, ToolError> {
@@ -73,8 +75,8 @@ impl Tool for ExportArchiveData {
                 query,
                 body: None,
             },
-            self.file_name.as_deref(),
-            "archive-export.zip",
+            self.file_name.as_deref().or(Some(ARCHIVE_FILE)),
+            ARCHIVE_FILE,
             self.wait_timeout_minutes,
             ARCHIVE_WAIT_MINUTES,
         )
