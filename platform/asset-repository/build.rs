@@ -1,14 +1,16 @@
-//! Embeds the built-in CK libraries (System, System.StreamData, System.Bot) and the demo library so the binary needs no files at run time.
+//! Embeds the built-in CK libraries (System, System.StreamData, System.Bot), the demo library and the service-managed System.Reporting so the binary needs no files at run time.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// (name, folder under `fixtures/`): the built-in libraries, then the demo library of `up --demo`.
-const EMBEDDED: [(&str, &str); 4] = [
+/// (name, folder under `fixtures/`): the built-in libraries, then the demo library of `up --demo`, then the
+/// service-managed libraries a service installs on demand.
+const EMBEDDED: [(&str, &str); 5] = [
     ("System", "octomesh/ck/System"),
     ("System.StreamData", "octomesh/ck/System.StreamData"),
     ("System.Bot", "System.Bot"),
     ("Demo", "demo"),
+    ("System.Reporting", "System.Reporting"),
 ];
 
 fn main() {

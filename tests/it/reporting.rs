@@ -34,6 +34,13 @@ async fn reporting_is_switched_per_tenant_by_its_own_service() {
         answer["enabled"].clone()
     };
     assert_eq!(status().await, false);
+    let models = || async {
+        admin.call_tool("get_available_models", json!({})).await["structuredContent"].to_string()
+    };
+    assert!(
+        !models().await.contains("System.Reporting"),
+        "not before reporting is on"
+    );
 
     let enabled = admin.call_tool("enable_reporting", json!({})).await;
     let answer = &enabled["structuredContent"];
@@ -42,6 +49,14 @@ async fn reporting_is_switched_per_tenant_by_its_own_service() {
     assert_eq!(answer["tenantId"], "demo");
     assert_eq!(answer["message"], "Reporting enabled for tenant 'demo'.");
     assert_eq!(status().await, true);
+    assert!(
+        models().await.contains("System.Reporting-1.0.0"),
+        "enabling installs the reporting model: {}",
+        models().await
+    );
+    // Enabling again changes nothing.
+    let again = admin.call_tool("enable_reporting", json!({})).await;
+    assert_eq!(again["structuredContent"]["isSuccess"], true, "{again}");
 
     let unconfirmed = admin.call_tool("disable_reporting", json!({})).await;
     assert_eq!(unconfirmed["isError"], true, "{unconfirmed}");

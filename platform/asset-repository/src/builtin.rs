@@ -11,9 +11,23 @@ include!(concat!(env!("OUT_DIR"), "/builtin_libraries.rs"));
 pub fn builtin_libraries() -> Vec<LibraryFiles> {
     BUILTIN_LIBRARIES
         .iter()
-        .filter(|(name, _)| *name != DEMO)
+        .filter(|(name, _)| *name != DEMO && !SERVICE_MANAGED.contains(name))
         .map(library)
         .collect()
+}
+
+/// The libraries a service installs in a tenant when it is switched on there (reporting's).
+pub const SERVICE_MANAGED: [&str; 1] = ["System.Reporting"];
+
+/// The service-managed library `name`, if it is one.
+pub fn service_managed_library(name: &str) -> Option<LibraryFiles> {
+    SERVICE_MANAGED.contains(&name).then(|| {
+        BUILTIN_LIBRARIES
+            .iter()
+            .find(|(embedded, _)| *embedded == name)
+            .map(library)
+            .expect("build.rs embeds every service-managed library")
+    })
 }
 
 /// The name of the demo library (`platform/fixtures/demo`).

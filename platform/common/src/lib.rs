@@ -13,6 +13,7 @@ pub mod auth;
 pub mod data_dir;
 pub mod fetch;
 pub mod service;
+pub mod service_token;
 pub mod tenant;
 mod trace;
 

@@ -97,12 +97,13 @@ pub async fn start(
         tasks: Vec::new(),
     };
     // The asset repository first: opening it (and seeding the demo tenant) takes the longest;
-    // the bot last: it takes its client secret from the identity service when that runs here.
+    // the bot and reporting last: they take their client secrets from the identity service when
+    // that runs here.
     let mut listeners = listeners;
     listeners.sort_by_key(|(kind, _)| {
         (
             *kind != ServiceKind::AssetRepository,
-            *kind == ServiceKind::Bot,
+            matches!(kind, ServiceKind::Bot | ServiceKind::Reporting),
         )
     });
     for (kind, listener) in listeners {
@@ -157,9 +158,20 @@ pub async fn start(
                         .await?
                         .map_err(anyhow::Error::msg)
                         .context("cannot open the reporting service")?;
+                let secret = service_secret(
+                    options,
+                    running.identity.as_deref(),
+                    octomesh_reporting::REPORTING_CLIENT_ID,
+                    octomesh_reporting::CLIENT_SECRET_ENV,
+                );
+                let installer = octomesh_reporting::ModelInstaller::new(
+                    &urls.asset_repository,
+                    &urls.identity,
+                    secret,
+                );
                 serve(
                     listener,
-                    octomesh_reporting::router(guard.clone(), switch),
+                    octomesh_reporting::router(guard.clone(), switch, Some(installer)),
                     shutdown(),
                 )
             }
@@ -186,12 +198,38 @@ fn serve(
     tokio::spawn(octomesh_platform_common::serve(listener, router, shutdown))
 }
 
-/// Opens the bot service over the data directory. It reaches the asset repository and the identity
-/// service at their URLs, as client `octo-botServices` with the secret of the identity service
-/// running here, else `OCTOMESH_BOT_CLIENT_SECRET` (`--no-auth`: no token at all).
+/// The client secret of service client `client_id` (the bot's, the reporting service's): the
+/// identity service's when it runs here, else the environment variable `env`; `None` with
+/// `--no-auth` (no token at all).
 // The variable is read here rather than in the binary's configuration: only `platform --service
-// bot` needs it, and a secret passed as a flag would show in the process list.
+// bot|reporting` needs it, and a secret passed as a flag would show in the process list.
 #[allow(clippy::disallowed_methods)]
+fn service_secret(
+    options: &PlatformOptions,
+    identity: Option<&Identity>,
+    client_id: &str,
+    env: &str,
+) -> Option<String> {
+    if !options.enforce_auth {
+        return None;
+    }
+    let secret = identity
+        .and_then(|identity| identity.service_client_secret(client_id))
+        .or_else(|| {
+            std::env::var(env)
+                .ok()
+                .filter(|secret| !secret.trim().is_empty())
+        });
+    if secret.is_none() {
+        tracing::warn!(
+            "Service client {client_id} has no secret, so the asset repository will refuse its calls: set {env} to the identity service's identity/clients/{client_id}.secret."
+        );
+    }
+    secret
+}
+
+/// Opens the bot service over the data directory. It reaches the asset repository and the identity
+/// service at their URLs, as client `octo-botServices` (see [`service_secret`]).
 fn open_bot(
     options: &PlatformOptions,
     urls: &ServiceUrls,
@@ -202,22 +240,12 @@ fn open_bot(
         &urls.asset_repository,
         &urls.identity,
     );
-    if options.enforce_auth {
-        config.client_secret = identity
-            .and_then(|identity| identity.service_client_secret(octomesh_bot::BOT_CLIENT_ID))
-            .or_else(|| {
-                std::env::var(octomesh_bot::CLIENT_SECRET_ENV)
-                    .ok()
-                    .filter(|secret| !secret.trim().is_empty())
-            });
-        if config.client_secret.is_none() {
-            tracing::warn!(
-                "The bot service has no client secret, so the asset repository will refuse its jobs: set {} to the identity service's identity/clients/{}.secret.",
-                octomesh_bot::CLIENT_SECRET_ENV,
-                octomesh_bot::BOT_CLIENT_ID
-            );
-        }
-    }
+    config.client_secret = service_secret(
+        options,
+        identity,
+        octomesh_bot::BOT_CLIENT_ID,
+        octomesh_bot::CLIENT_SECRET_ENV,
+    );
     octomesh_bot::Bot::open(config)
         .map_err(anyhow::Error::msg)
         .context("cannot open the bot service")

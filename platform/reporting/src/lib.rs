@@ -1,9 +1,11 @@
 //! The embedded reporting service (OctoMesh's `octo-report-services`): reporting enabled or
 //! disabled per tenant at `{reporting}/{tenantId}/v1/reporting/enable|disable` (and, ours,
-//! `…/reporting/status`), beside the routes every service has (`/healthz`,
+//! `…/reporting/status`); enabling installs the service-managed `System.Reporting` CK model in the
+//! tenant through the asset repository (`models.rs`), beside the routes every service has (`/healthz`,
 //! `system/v1/diagnostics/reconfigureLogLevel`), behind the identity service's tokens. It keeps
 //! which tenants have reporting on in `reporting/` of the data directory.
 
+mod models;
 mod switch;
 
 use std::path::Path;
@@ -14,7 +16,15 @@ use axum::routing::{get, post};
 use octomesh_platform_common::Guard;
 use octomesh_platform_common::service::{self, ServiceKind};
 
+pub use models::{CLIENT_SECRET_ENV, ModelInstaller, REPORTING_CLIENT_ID, REPORTING_MODEL};
 pub use switch::ReportingSwitch;
+
+/// What the routes share: the switch, and (unless no asset repository is known) the installer of
+/// the reporting model.
+pub struct Reporting {
+    pub switch: Arc<ReportingSwitch>,
+    pub installer: Option<ModelInstaller>,
+}
 
 /// The service this crate is.
 pub const SERVICE: ServiceKind = ServiceKind::Reporting;
@@ -24,8 +34,13 @@ pub fn open(data_dir: &Path) -> Result<Arc<ReportingSwitch>, String> {
     ReportingSwitch::open(data_dir).map(Arc::new)
 }
 
-/// The reporting service's routes, every one but `/healthz` checked by `guard`.
-pub fn router(guard: Guard, switch: Arc<ReportingSwitch>) -> Router {
+/// The reporting service's routes, every one but `/healthz` checked by `guard`; enabling installs
+/// the reporting model in the tenant through `installer`.
+pub fn router(
+    guard: Guard,
+    switch: Arc<ReportingSwitch>,
+    installer: Option<ModelInstaller>,
+) -> Router {
     let routes = Router::new()
         .route("/{tenant}/v1/reporting/enable", post(switch::enable))
         .route("/{tenant}/v1/reporting/disable", post(switch::disable))
@@ -34,7 +49,7 @@ pub fn router(guard: Guard, switch: Arc<ReportingSwitch>) -> Router {
             guard.clone(),
             octomesh_platform_common::auth::check,
         ))
-        .with_state(switch);
+        .with_state(Arc::new(Reporting { switch, installer }));
     service::finish(
         SERVICE,
         service::common_routes(SERVICE, guard).merge(routes),

@@ -74,11 +74,22 @@ fn refused(status: StatusCode, message: String) -> Response {
     (status, Json(json!({"message": message}))).into_response()
 }
 
-async fn switch(switch: &ReportingSwitch, tenant: &str, on: bool) -> Response {
+async fn switch(reporting: &crate::Reporting, tenant: &str, on: bool) -> Response {
     if !is_valid_tenant_id(tenant) {
         return refused(StatusCode::BAD_REQUEST, invalid_tenant_id(tenant));
     }
-    match switch.set(tenant, on) {
+    // The model first: reporting is on only once the tenant has it.
+    if on
+        && let Some(installer) = &reporting.installer
+        && let Err(problem) = installer.install(tenant).await
+    {
+        tracing::warn!(tenant, %problem, "The reporting model cannot be installed.");
+        return refused(
+            StatusCode::BAD_GATEWAY,
+            format!("reporting was not enabled: {problem}"),
+        );
+    }
+    match reporting.switch.set(tenant, on) {
         Ok(()) => {
             tracing::info!(tenant, enabled = on, "Reporting switched.");
             StatusCode::OK.into_response()
@@ -94,25 +105,25 @@ async fn switch(switch: &ReportingSwitch, tenant: &str, on: bool) -> Response {
 }
 
 pub(crate) async fn enable(
-    State(state): State<Arc<ReportingSwitch>>,
+    State(state): State<Arc<crate::Reporting>>,
     RoutePath(tenant): RoutePath<String>,
 ) -> Response {
     switch(&state, &tenant, true).await
 }
 
 pub(crate) async fn disable(
-    State(state): State<Arc<ReportingSwitch>>,
+    State(state): State<Arc<crate::Reporting>>,
     RoutePath(tenant): RoutePath<String>,
 ) -> Response {
     switch(&state, &tenant, false).await
 }
 
 pub(crate) async fn status(
-    State(state): State<Arc<ReportingSwitch>>,
+    State(state): State<Arc<crate::Reporting>>,
     RoutePath(tenant): RoutePath<String>,
 ) -> Response {
     if !is_valid_tenant_id(&tenant) {
         return refused(StatusCode::BAD_REQUEST, invalid_tenant_id(&tenant));
     }
-    Json(json!({"tenantId": tenant, "enabled": state.is_enabled(&tenant)})).into_response()
+    Json(json!({"tenantId": tenant, "enabled": state.switch.is_enabled(&tenant)})).into_response()
 }

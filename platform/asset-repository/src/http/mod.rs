@@ -12,6 +12,7 @@ mod jobs;
 mod models;
 mod points;
 mod rollups;
+mod service_models;
 mod streamdata;
 mod tenants;
 
@@ -190,6 +191,10 @@ pub fn router(platform: Arc<Platform>, guard: Guard) -> Router {
             post(archive_data::import).layer(DefaultBodyLimit::max(archive_data::MAX_IMPORT_BYTES)),
         )
         .route("/system/v1/tenants/{tenant}/fixups/run", post(fixups::run))
+        .route(
+            "/system/v1/tenants/{tenant}/models/service-managed/{name}",
+            post(service_models::install),
+        )
         .route(
             "/tenants/{tenant}/GraphQL",
             post(crate::graphql::handler).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)),

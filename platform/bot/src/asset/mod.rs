@@ -1,14 +1,12 @@
 //! The asset repository as the bot reaches it: its HTTP routes at its base URL, with the bot's
 //! own token. Its refusals keep the asset repository's `{"message"}`.
 
-mod token;
-
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
-use token::ServiceToken;
+use octomesh_platform_common::service_token::ServiceToken;
 
 /// Longest wait for a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -58,7 +56,7 @@ impl AssetClient {
         AssetClient {
             base: asset_url.trim_end_matches('/').to_owned(),
             http,
-            token: ServiceToken::new(identity_url, secret),
+            token: ServiceToken::new(identity_url, crate::config::BOT_CLIENT_ID, secret),
         }
     }
 

@@ -1,21 +1,21 @@
-//! The bot's own access token: client credentials of `octo-botServices` at the identity
-//! service's token endpoint, kept until shortly before it expires. Neither the secret nor the
-//! token is ever logged or shown.
+//! A service's own access token for calling another service (the bot's and the reporting
+//! service's calls of the asset repository): client credentials of its well-known client
+//! (`octo-botServices`, `octo-reportingServices`) at the identity service's token endpoint, kept
+//! until shortly before it expires. Neither the secret nor the token is ever logged or shown.
 
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-
-use crate::config::BOT_CLIENT_ID;
 
 /// A token is renewed this long before it expires.
 const RENEW_BEFORE: Duration = Duration::from_secs(60);
 /// Largest token answer read.
 const MAX_TOKEN_ANSWER: usize = 64 * 1024;
 
-/// Where the bot's token comes from.
-pub(crate) struct ServiceToken {
+/// Where a service's token comes from.
+pub struct ServiceToken {
     token_url: String,
+    client_id: &'static str,
     /// `None`: no token is sent (`--no-auth`).
     secret: Option<String>,
     http: reqwest::Client,
@@ -35,22 +35,29 @@ struct TokenAnswer {
 }
 
 impl ServiceToken {
-    pub(crate) fn new(identity_url: &str, secret: Option<String>) -> ServiceToken {
+    /// The token of client `client_id` with `secret` (`None`: no token, `--no-auth`) at the
+    /// identity service `identity_url`.
+    pub fn new(
+        identity_url: &str,
+        client_id: &'static str,
+        secret: Option<String>,
+    ) -> ServiceToken {
         ServiceToken {
             token_url: format!("{}/connect/token", identity_url.trim_end_matches('/')),
+            client_id,
             secret,
-            http: octomesh_platform_common::fetch::client(Duration::from_secs(15)),
+            http: crate::fetch::client(Duration::from_secs(15)),
             cached: tokio::sync::Mutex::new(None),
         }
     }
 
-    /// Whether the bot authenticates at all.
-    pub(crate) fn enabled(&self) -> bool {
+    /// Whether the service authenticates at all.
+    pub fn enabled(&self) -> bool {
         self.secret.is_some()
     }
 
     /// The token to send (`None` without a secret); one fetch at a time.
-    pub(crate) async fn get(&self) -> Result<Option<String>, String> {
+    pub async fn get(&self) -> Result<Option<String>, String> {
         let Some(secret) = &self.secret else {
             return Ok(None);
         };
@@ -62,16 +69,16 @@ impl ServiceToken {
         }
         let request = self.http.post(&self.token_url).form(&[
             ("grant_type", "client_credentials"),
-            ("client_id", BOT_CLIENT_ID),
+            ("client_id", self.client_id),
             ("client_secret", secret.as_str()),
             ("scope", "octo_api"),
         ]);
-        let answer: TokenAnswer = octomesh_platform_common::fetch::json(request, MAX_TOKEN_ANSWER)
+        let answer: TokenAnswer = crate::fetch::json(request, MAX_TOKEN_ANSWER)
             .await
             .map_err(|problem| {
                 format!(
-                    "the bot cannot get its token from the identity service at {}: {problem}",
-                    self.token_url
+                    "{} cannot get its token from the identity service at {}: {problem}",
+                    self.client_id, self.token_url
                 )
             })?;
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(300));
@@ -84,7 +91,7 @@ impl ServiceToken {
     }
 
     /// Forgets the token (the asset repository refused it).
-    pub(crate) async fn forget(&self) {
+    pub async fn forget(&self) {
         *self.cached.lock().await = None;
     }
 }
