@@ -159,6 +159,8 @@ async fn an_agent_moves_models_and_tenants_with_tools_and_plain_http() {
         .signed_in("admin", TEST_ADMIN_PASSWORD, "octosystem")
         .await;
     create_tenant(&system, "graph").await;
+    // A member account of the demo tenant: its identity data goes into the dump.
+    stack.add_user("operator", "operator-pass", "demo");
     // A token lists the tenants that existed when it was issued: sign in after creating them.
     let demo = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "demo").await;
     let graph = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "graph").await;
@@ -253,6 +255,10 @@ async fn an_agent_moves_models_and_tenants_with_tools_and_plain_http() {
         serde_json::from_reader(archive.by_name("manifest.json").unwrap()).unwrap();
     assert_eq!(manifest["sourceTenantId"], "demo", "{manifest}");
     assert_eq!(manifest["formatVersion"], 1, "{manifest}");
+    assert!(
+        manifest["entries"].to_string().contains("identity.json"),
+        "the tenant's accounts are in the dump: {manifest}"
+    );
 
     // … which restores only with confirm …
     let transfer = upload(&system, &dir, "demo.octobak", &backup).await;
@@ -273,6 +279,12 @@ async fn an_agent_moves_models_and_tenants_with_tools_and_plain_http() {
     );
     assert_eq!(structured(&restored)["targetTenantId"], "copy");
     let copy = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "copy").await;
+    // The demo tenant's member is a member of the restored tenant too.
+    let operator = stack.signed_in("operator", "operator-pass", "copy").await;
+    assert_eq!(
+        entities(&operator, "copy", "Demo/Site").await,
+        entities(&demo, "demo", "Demo/Site").await
+    );
     for ck_type in ["Demo/Site", "Demo/Machine", "Demo/Sensor"] {
         assert_eq!(
             entities(&copy, "copy", ck_type).await,

@@ -15,6 +15,7 @@ pub mod flows;
 mod http;
 mod keys;
 mod page;
+pub mod tenant_identity;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
@@ -225,9 +226,22 @@ pub async fn serve(
         let own = Arc::clone(&identity);
         TokenVerifier::Local(Arc::new(move |token: &str| own.verify(token)))
     });
+    let guard = Guard::new(verifier);
+    let tenant_data = axum::Router::new()
+        .route(
+            "/system/v1/tenants/{tenant}/identity",
+            axum::routing::get(tenant_identity::export).post(tenant_identity::import),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            octomesh_platform_common::auth::check,
+        ))
+        .with_state(Arc::clone(&identity));
     let routes = service::finish(
         SERVICE,
-        service::common_routes(SERVICE, Guard::new(verifier)).merge(router(identity)),
+        service::common_routes(SERVICE, guard)
+            .merge(tenant_data)
+            .merge(router(identity)),
     );
     octomesh_platform_common::serve(listener, routes, shutdown).await
 }

@@ -242,4 +242,126 @@ impl Users {
             )
             .optional()?)
     }
+
+    /// The accounts that are members of `tenant` (named in their tenant list), with their hashes.
+    pub(crate) fn members_of(
+        &self,
+        tenant: &str,
+    ) -> Result<Vec<crate::tenant_identity::ExportedUser>, IdentityError> {
+        let db = self.db();
+        let mut statement = db.prepare(
+            "SELECT username, display_name, email, roles, tenants, groups, password_hash FROM users ORDER BY username",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let tenants: String = row.get(4)?;
+            let roles: String = row.get(3)?;
+            let groups: String = row.get(5)?;
+            Ok((
+                serde_json::from_str::<Vec<String>>(&tenants).unwrap_or_default(),
+                crate::tenant_identity::ExportedUser {
+                    username: row.get(0)?,
+                    display_name: row.get(1)?,
+                    email: row.get(2)?,
+                    roles: serde_json::from_str(&roles).unwrap_or_default(),
+                    groups: serde_json::from_str(&groups).unwrap_or_default(),
+                    password_hash: row.get(6)?,
+                },
+            ))
+        })?;
+        let mut members = Vec::new();
+        for row in rows {
+            let (tenants, user) = row?;
+            if tenants.iter().any(|named| named == tenant) {
+                members.push(user);
+            }
+        }
+        Ok(members)
+    }
+
+    /// Makes `users` members of `tenant` in one transaction: an existing account is granted the
+    /// tenant (its password, roles and groups stay); a missing one is created with its hash.
+    /// (created, granted); a bad account refuses them all.
+    pub(crate) fn grant_members(
+        &self,
+        tenant: &str,
+        users: &[crate::tenant_identity::ExportedUser],
+    ) -> Result<(usize, usize), IdentityError> {
+        let mut problems = Vec::new();
+        for user in users {
+            let valid_name = !user.username.is_empty()
+                && user.username.len() <= 64
+                && user
+                    .username
+                    .chars()
+                    .all(|char| char.is_ascii_alphanumeric() || "._-@".contains(char));
+            if !valid_name {
+                problems.push(format!("`{}` is not a user name", user.username));
+            }
+            if PasswordHash::new(&user.password_hash).is_err() {
+                problems.push(format!(
+                    "the password hash of `{}` is not a PHC string",
+                    user.username
+                ));
+            }
+            if let Some(role) = user
+                .roles
+                .iter()
+                .find(|role| !ROLES.contains(&role.as_str()))
+            {
+                problems.push(format!("`{}` has the unknown role `{role}`", user.username));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(IdentityError::Invalid(problems));
+        }
+        let mut db = self.db();
+        let transaction = db.transaction()?;
+        let (mut created, mut granted) = (0, 0);
+        for user in users {
+            let tenants: Option<String> = transaction
+                .query_row(
+                    "SELECT tenants FROM users WHERE username = ?1",
+                    [&user.username],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            match tenants {
+                Some(tenants) => {
+                    let mut tenants: Vec<String> =
+                        serde_json::from_str(&tenants).unwrap_or_default();
+                    if !tenants
+                        .iter()
+                        .any(|named| named == tenant || named == ALL_TENANTS)
+                    {
+                        tenants.push(tenant.to_owned());
+                        transaction.execute(
+                            "UPDATE users SET tenants = ?1 WHERE username = ?2",
+                            params![
+                                serde_json::to_string(&tenants).unwrap_or_default(),
+                                user.username
+                            ],
+                        )?;
+                        granted += 1;
+                    }
+                }
+                None => {
+                    transaction.execute(
+                        "INSERT INTO users (username, password_hash, display_name, email, roles, tenants, groups) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            user.username,
+                            user.password_hash,
+                            user.display_name,
+                            user.email,
+                            serde_json::to_string(&user.roles).unwrap_or_default(),
+                            serde_json::to_string(&[tenant]).unwrap_or_default(),
+                            serde_json::to_string(&user.groups).unwrap_or_default(),
+                        ],
+                    )?;
+                    created += 1;
+                }
+            }
+        }
+        transaction.commit()?;
+        Ok((created, granted))
+    }
 }

@@ -33,9 +33,10 @@ impl CallFailure {
     }
 }
 
-/// The asset repository's client.
+/// The asset repository's client (and, for a tenant's identity data, the identity service's).
 pub(crate) struct AssetClient {
     base: String,
+    identity: String,
     http: reqwest::Client,
     token: ServiceToken,
 }
@@ -55,6 +56,7 @@ impl AssetClient {
             .expect("a default HTTP client builds");
         AssetClient {
             base: asset_url.trim_end_matches('/').to_owned(),
+            identity: identity_url.trim_end_matches('/').to_owned(),
             http,
             token: ServiceToken::new(identity_url, crate::config::BOT_CLIENT_ID, secret),
         }
@@ -66,7 +68,27 @@ impl AssetClient {
         method: Method,
         path: &str,
     ) -> Result<reqwest::RequestBuilder, CallFailure> {
-        let builder = self.http.request(method, format!("{}{path}", self.base));
+        self.authorized(self.http.request(method, format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// A request to `{identity}{path}`, with the same token.
+    pub(crate) async fn identity_request(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, CallFailure> {
+        self.authorized(
+            self.http
+                .request(method, format!("{}{path}", self.identity)),
+        )
+        .await
+    }
+
+    async fn authorized(
+        &self,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, CallFailure> {
         match self.token.get().await {
             Ok(Some(token)) => Ok(builder.bearer_auth(token)),
             Ok(None) => Ok(builder),

@@ -48,6 +48,10 @@ pub(crate) async fn run(bot: &Bot, id: &JobId) {
                 ),
             )),
         };
+    let outcome = match outcome {
+        Ok(outcome) => with_identity_data(bot, id, &job, outcome).await,
+        failed => failed,
+    };
     if let Some(upload) = job.request.upload()
         && let Err(error) = bot.uploads.delete(upload)
     {
@@ -77,6 +81,45 @@ pub(crate) async fn run(bot: &Bot, id: &JobId) {
             tracing::warn!(job = %id, kind = kind.name(), %message, "Job failed.")
         }
         None => {}
+    }
+}
+
+/// A dump gets the tenant's identity data; a restore gives the restored tenant the backup's
+/// accounts (a failure there is a warning of the restore, whose data is in place by then).
+async fn with_identity_data(
+    bot: &Bot,
+    id: &JobId,
+    job: &super::record::StoredJob,
+    outcome: Outcome,
+) -> Result<Outcome, CallFailure> {
+    let tenant = &job.job.tenant_id;
+    match (job.job.kind, outcome) {
+        (super::kinds::JobKind::DumpRepository, Outcome::File(mut result)) => {
+            result.size_bytes =
+                super::identity_data::add_to_dump(bot, &bot.jobs.result_path(id), tenant).await?;
+            Ok(Outcome::File(result))
+        }
+        (super::kinds::JobKind::RestoreFromUpload, Outcome::Json(mut output)) => {
+            let Some(upload) = job.request.upload() else {
+                return Ok(Outcome::Json(output));
+            };
+            let path = bot.uploads.data_path(upload);
+            match super::identity_data::restore_from(bot, &path, tenant).await {
+                Ok(Some(answer)) if output.is_object() => output["identity"] = answer,
+                Ok(_) => {}
+                Err(failure) => {
+                    tracing::warn!(job = %id, message = %failure.message, "The restored tenant's accounts were not granted.");
+                    if let Some(warnings) = output["warnings"].as_array_mut() {
+                        warnings.push(serde_json::json!(format!(
+                            "the tenant's accounts were not restored: {}",
+                            failure.message
+                        )));
+                    }
+                }
+            }
+            Ok(Outcome::Json(output))
+        }
+        (_, outcome) => Ok(outcome),
     }
 }
 

@@ -3,6 +3,7 @@
 //! [`execute`]), and the routes ([`routes`]).
 
 pub(crate) mod execute;
+pub(crate) mod identity_data;
 pub(crate) mod kinds;
 pub(crate) mod record;
 pub(crate) mod routes;

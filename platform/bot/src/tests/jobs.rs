@@ -6,7 +6,7 @@ use octomesh_platform_common::Guard;
 use serde_json::json;
 
 use super::harness::{Harness, StandInServer, TempDir};
-use super::standin::{BOT_TOKEN, dump_bytes};
+use super::standin::{BOT_TOKEN, dump_archive, dump_bytes};
 use crate::jobs::kinds::JobRequest;
 use crate::jobs::record::{JobStatus, StoredJob};
 use crate::jobs::store::STOPPED_REASON;
@@ -38,12 +38,10 @@ async fn a_dump_runs_and_its_result_downloads() {
 
     standin.state.gate.add_permits(1);
     let done = bot.wait("/slow/v1", &id, "Succeeded").await;
-    let expected = dump_bytes("slow");
-    assert_eq!(
-        done["result"],
-        json!({"fileName": "slow-dump.octobak", "contentType": "application/zip", "sizeBytes": expected.len()})
-    );
-    assert_eq!(done["progress"]["done"], expected.len());
+    assert_eq!(done["result"]["fileName"], "slow-dump.octobak");
+    assert_eq!(done["result"]["contentType"], "application/zip");
+    assert_eq!(done["progress"]["done"], dump_archive("slow").len());
+    let size = done["result"]["sizeBytes"].as_u64().unwrap();
     assert_eq!(
         standin.state.last("dump").query["includeArchiveData"],
         "true"
@@ -60,10 +58,7 @@ async fn a_dump_runs_and_its_result_downloads() {
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
     assert_eq!(headers["content-type"], "application/zip");
-    assert_eq!(
-        headers["content-length"],
-        expected.len().to_string().as_str()
-    );
+    assert_eq!(headers["content-length"], size.to_string().as_str());
     assert!(
         headers["content-disposition"]
             .to_str()
@@ -71,7 +66,32 @@ async fn a_dump_runs_and_its_result_downloads() {
             .starts_with("attachment; filename=\"slow-dump.octobak\""),
         "{headers:?}"
     );
-    assert_eq!(response.bytes().await.expect("the file"), expected);
+    // The asset repository's archive with the tenant's identity data added and listed.
+    let body = response.bytes().await.expect("the file");
+    assert_eq!(body.len() as u64, size);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a ZIP");
+    let read = |archive: &mut zip::ZipArchive<_>, name: &str| {
+        std::io::read_to_string(archive.by_name(name).expect(name)).unwrap()
+    };
+    assert_eq!(
+        read(&mut archive, "repository.sqlite").into_bytes(),
+        dump_bytes("slow")
+    );
+    let identity: serde_json::Value =
+        serde_json::from_str(&read(&mut archive, "identity.json")).unwrap();
+    assert_eq!(identity, super::standin::identity_document("slow"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&mut archive, "manifest.json")).unwrap();
+    let listed = manifest["entries"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{manifest}");
+    assert_eq!(listed[1]["name"], "identity.json");
+    assert_eq!(manifest["counts"]["identityAccounts"], 1);
+    let last = archive.len() - 1;
+    assert_eq!(
+        archive.by_index(last).unwrap().name().unwrap(),
+        "manifest.json",
+        "the manifest is last"
+    );
     assert_eq!(standin.state.count("dump", "slow"), 1);
 }
 

@@ -123,9 +123,61 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"message": message, "details": []}))).into_response()
 }
 
-/// The dump's bytes for `tenant`.
+/// The database bytes inside `tenant`'s dump.
 pub(crate) fn dump_bytes(tenant: &str) -> Vec<u8> {
     format!("DUMP of {tenant};").repeat(10_000).into_bytes()
+}
+
+/// `tenant`'s dump as the asset repository gives it: a ZIP of the database and a manifest.
+pub(crate) fn dump_archive(tenant: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let database = dump_bytes(tenant);
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    writer.start_file("repository.sqlite", options).unwrap();
+    writer.write_all(&database).unwrap();
+    writer.start_file("manifest.json", options).unwrap();
+    let manifest = json!({"format": "octomesh-tenant-backup", "formatVersion": 1, "sourceTenantId": tenant,
+        "counts": {"entities": 1}, "entries": [{"name": "repository.sqlite", "sizeBytes": database.len(), "sha256": "00"}]});
+    writer.write_all(manifest.to_string().as_bytes()).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+/// The member accounts the stand-in identity service has for every tenant.
+pub(crate) fn identity_document(tenant: &str) -> serde_json::Value {
+    json!({"format": "octomesh-tenant-identity", "formatVersion": 1, "tenantId": tenant,
+           "users": [{"username": "alice", "displayName": "Alice", "roles": ["DashboardViewer"],
+                      "groups": [], "passwordHash": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"}]})
+}
+
+async fn identity_export(
+    State(standin): Shared,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refusal) = standin.record(
+        "identity-export",
+        &tenant,
+        HashMap::new(),
+        &headers,
+        Bytes::new(),
+    ) {
+        return refusal;
+    }
+    Json(identity_document(&tenant)).into_response()
+}
+
+async fn identity_import(
+    State(standin): Shared,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refusal) = standin.record("identity-import", &tenant, HashMap::new(), &headers, body)
+    {
+        return refusal;
+    }
+    Json(json!({"tenantId": tenant, "created": 1, "granted": 0})).into_response()
 }
 
 type Shared = State<Arc<StandIn>>;
@@ -152,7 +204,7 @@ async fn dump(
                 format!("attachment; filename=\"{tenant}-dump.octobak\""),
             ),
         ],
-        dump_bytes(&tenant),
+        dump_archive(&tenant),
     )
         .into_response()
 }
@@ -269,6 +321,10 @@ pub(crate) fn router(standin: Arc<StandIn>) -> Router {
             post(archive_import),
         )
         .route(&format!("{tenants}/fixups/run"), post(fixups))
+        .route(
+            &format!("{tenants}/identity"),
+            get(identity_export).post(identity_import),
+        )
         .route("/connect/token", post(token))
         .with_state(standin)
 }
