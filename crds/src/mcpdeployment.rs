@@ -4,7 +4,8 @@
 //!
 //! The OpenAPI schema the API server enforces is generated from these types: URLs must be http(s),
 //! families are a closed set, replica counts are bounded and autoscaling needs min ≤ max (a CEL
-//! rule), so a bad manifest is refused by `kubectl apply` itself.
+//! rule), file transfer takes one store (S3, a claim, or an emptyDir only where one pod shares it;
+//! CEL rules), so a bad manifest is refused by `kubectl apply` itself.
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,10 @@ const URL_PATTERN: &str = r"^https?://[A-Za-z0-9.\-\[\]:]+(:[0-9]{1,5})?(/[^\s]*
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "!has(self.fileTransfer) || has(self.fileTransfer.s3) || has(self.fileTransfer.claimName) || (self.topology == 'sidecar' && self.gateway.replicas == 1)",
+    "message": "fileTransfer without s3 or claimName is an emptyDir of each gateway pod, which the gateway replicas and the platform-admin workers cannot share: use it only with topology sidecar and gateway.replicas 1, else give s3 or a ReadWriteMany claimName"
+}]))]
 pub struct McpDeploymentSpec {
     /// Where MCP clients reach this environment (the gateway's public URL, e.g.
     /// `https://mcp.prod-1.example.com`); the OAuth resource identifier.
@@ -53,6 +58,7 @@ pub struct McpDeploymentSpec {
     /// Where sessions' sign-ins are kept so that any gateway replica serves any session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_store: Option<TokenStore>,
+    /// The file-transfer channel's store and key (none: no file-transfer channel).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<FileTransfer>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -256,18 +262,129 @@ pub struct SecretKeyRef {
     pub key: String,
 }
 
-/// Storage of file transfers (uploads and downloads through the gateway).
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+/// Where file transfers (uploads and downloads through the gateway's `/file-transfer/…`) are
+/// kept, and how they are sealed. The gateway replicas and the `platform-admin` workers (which take
+/// uploads and publish downloads) must reach the same store, so it is one of:
+/// - `s3`: a bucket of an S3-compatible store (no volume; works in every topology);
+/// - `claimName`: a PersistentVolumeClaim mounted by every gateway pod and every `platform-admin`
+///   worker pod — it must be ReadWriteMany unless they all run on one node;
+/// - neither: an emptyDir of the gateway pod (`sizeLimit`), which its `platform-admin` sidecar
+///   shares — only where one pod holds both: `topology: sidecar` with `gateway.replicas: 1`.
+///
+/// Without `fileTransfer` the environment serves no file-transfer channel.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend(
+    "x-kubernetes-validations" = [{
+        "rule": "!has(self.s3) || !(has(self.claimName) || has(self.sizeLimit))",
+        "message": "fileTransfer takes one store: s3, or a directory (claimName, or an emptyDir with sizeLimit), not both"
+    }],
+    // The same rule as a schema (check-jsonschema, kubectl's client-side validation).
+    "not" = {"anyOf": [
+        {"required": ["s3", "claimName"]},
+        {"required": ["s3", "sizeLimit"]}
+    ]}
+))]
 pub struct FileTransfer {
-    /// A PersistentVolumeClaim to use (default: an emptyDir per pod).
+    /// A PersistentVolumeClaim holding the transfers, mounted by the gateway and the
+    /// `platform-admin` workers (ReadWriteMany when they may run on different nodes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 253))]
     pub claim_name: Option<String>,
-    /// The emptyDir's size limit, e.g. `5Gi`.
+    /// The emptyDir's size limit, e.g. `5Gi` (without `claimName` or `s3`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]+(Ki|Mi|Gi|Ti)?$"))]
     pub size_limit: Option<String>,
+    /// An S3-compatible bucket instead of a volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Store>,
+    /// The Secret key holding the transfer key (base64 of 32 bytes) that seals transfer URLs,
+    /// given to the gateway and the `platform-admin` workers (default: the Secret
+    /// `{name}-file-transfer-key`, key `key`, which the operator creates once, random).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_secret_ref: Option<SecretKeyRef>,
+    /// The largest upload or download, in bytes (default 5 GiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1_099_511_627_776_i64))]
+    pub max_bytes: Option<i64>,
+    /// How long a transfer URL works, in minutes (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10080))]
+    pub ttl_minutes: Option<i32>,
+}
+
+/// A bucket of an S3-compatible store (`s3://bucket/prefix`), reached with the standard `AWS_*`
+/// variables.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "!has(self.endpoint) || !self.endpoint.startsWith('http://') || (has(self.allowHttp) && self.allowHttp)",
+    "message": "an http:// endpoint needs allowHttp: true"
+}]))]
+pub struct S3Store {
+    /// The bucket: 3–63 of a-z, 0-9, `.` and `-`, starting and ending with a letter or digit.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$"))]
+    pub bucket: String,
+    /// A key prefix, e.g. `mcp/prod-1` (no leading or trailing `/`, no empty, `.` or `..` part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = S3_PREFIX_PATTERN))]
+    #[schemars(length(min = 1, max = 512))]
+    pub prefix: Option<String>,
+    /// `AWS_REGION`, e.g. `eu-central-1` (what the store expects; `us-east-1` for most others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._\-]{1,64}$"))]
+    pub region: Option<String>,
+    /// `AWS_ENDPOINT_URL`: the store's URL when it is not AWS, e.g. `http://minio.storage:9000`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = URL_PATTERN))]
+    #[schemars(length(max = 2048))]
+    pub endpoint: Option<String>,
+    /// `AWS_ALLOW_HTTP=true`: the endpoint is plain HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_http: Option<bool>,
+    /// The Secret holding the access key pair.
+    pub credentials_secret_ref: S3Credentials,
+}
+
+/// Each path part: allowed characters, never `.` or `..` (every dot is followed by a non-dot
+/// or ends the part, and a part holds at least one non-dot).
+const S3_PREFIX_PATTERN: &str =
+    r"^(\.?[A-Za-z0-9!_*'()=+,;:@&$\-])+\.?(/(\.?[A-Za-z0-9!_*'()=+,;:@&$\-])+\.?)*$";
+
+/// A Secret with an S3 access key pair (read by the pods as `secretKeyRef`s, never copied).
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct S3Credentials {
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+    /// The key holding the access key id.
+    #[serde(default = "access_key_id_key")]
+    #[schemars(regex(pattern = SECRET_KEY_PATTERN))]
+    #[schemars(length(min = 1, max = 253))]
+    pub access_key_id_key: String,
+    /// The key holding the secret access key.
+    #[serde(default = "secret_access_key_key")]
+    #[schemars(regex(pattern = SECRET_KEY_PATTERN))]
+    #[schemars(length(min = 1, max = 253))]
+    pub secret_access_key_key: String,
+}
+
+/// A key of a Secret's data.
+const SECRET_KEY_PATTERN: &str = r"^[-._a-zA-Z0-9]+$";
+
+fn access_key_id_key() -> String {
+    "AWS_ACCESS_KEY_ID".into()
+}
+
+fn secret_access_key_key() -> String {
+    "AWS_SECRET_ACCESS_KEY".into()
+}
+
+impl FileTransfer {
+    /// The emptyDir form (neither a claim nor a bucket).
+    pub fn is_empty_dir(&self) -> bool {
+        self.s3.is_none() && self.claim_name.is_none()
+    }
 }
 
 /// OpenTelemetry export.

@@ -81,3 +81,70 @@ fn the_charts_values_schema_is_generated_from_the_types() {
         path.display()
     );
 }
+
+#[test]
+fn file_transfer_takes_one_store_with_bounded_fields() {
+    let crd = serde_json::to_value(McpDeployment::crd()).unwrap();
+    let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+    let files = &spec["properties"]["fileTransfer"];
+    // Both stores refused by the API server (CEL) and by any JSON Schema validator (`not`).
+    assert_eq!(
+        files["x-kubernetes-validations"][0]["rule"],
+        "!has(self.s3) || !(has(self.claimName) || has(self.sizeLimit))"
+    );
+    assert_eq!(
+        files["not"]["anyOf"],
+        serde_json::json!([{"required": ["claimName", "s3"]}, {"required": ["s3", "sizeLimit"]}])
+    );
+    // An emptyDir only where one pod holds the gateway and the platform-admin worker.
+    let rules = spec["x-kubernetes-validations"].to_string();
+    assert!(
+        rules.contains("self.topology == 'sidecar' && self.gateway.replicas == 1"),
+        "{rules}"
+    );
+    let s3 = &files["properties"]["s3"];
+    assert_eq!(
+        s3["required"],
+        serde_json::json!(["bucket", "credentialsSecretRef"])
+    );
+    assert_eq!(
+        s3["properties"]["bucket"]["pattern"],
+        r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$"
+    );
+    assert!(s3["properties"]["endpoint"]["pattern"].is_string());
+    assert_eq!(s3["properties"]["prefix"]["maxLength"], 512);
+    assert!(
+        s3["x-kubernetes-validations"][0]["rule"]
+            .as_str()
+            .unwrap()
+            .contains("allowHttp"),
+        "{s3}"
+    );
+    let credentials = &s3["properties"]["credentialsSecretRef"]["properties"];
+    assert_eq!(
+        credentials["accessKeyIdKey"]["default"],
+        "AWS_ACCESS_KEY_ID"
+    );
+    assert_eq!(
+        credentials["secretAccessKeyKey"]["default"],
+        "AWS_SECRET_ACCESS_KEY"
+    );
+    assert_eq!(files["properties"]["ttlMinutes"]["maximum"], 10080.0);
+}
+
+#[test]
+fn the_s3_form_reads_with_its_defaults() {
+    let text = std::fs::read_to_string(repo().join("examples/prod-1.yaml")).unwrap();
+    let resource: McpDeployment = serde_yaml::from_str(&text).unwrap();
+    let files = resource.spec.file_transfer.unwrap();
+    let s3 = files.s3.as_ref().unwrap();
+    assert_eq!(
+        (s3.bucket.as_str(), s3.prefix.as_deref()),
+        ("octomesh-mcp-prod-1", Some("transfers"))
+    );
+    assert_eq!(
+        s3.credentials_secret_ref.access_key_id_key,
+        "AWS_ACCESS_KEY_ID"
+    );
+    assert!(!files.is_empty_dir() && files.key_secret_ref.is_none());
+}

@@ -1,8 +1,8 @@
 //! The reconcile loop — the only place the operator does I/O. For one `McpDeployment`: build the
 //! desired objects; refuse a spec that cannot run with a `Degraded` status; make sure the
-//! session-sealing Secret exists (created once, random); server-side apply every object; delete
-//! the environment's objects that are no longer desired (a topology switch, a family removed, an
-//! Ingress dropped); then report `Ready`, `Progressing` and `Degraded`, `observedGeneration`, the
+//! session-sealing Secret and, with file transfer, the file-transfer key's exist (created once,
+//! random); server-side apply every object; delete the environment's objects that are no longer
+//! desired (a topology switch, a family removed, an Ingress dropped); then report `Ready`, `Progressing` and `Degraded`, `observedGeneration`, the
 //! endpoint and ready replicas per component. Failures back off exponentially (5 s to 5 min).
 
 use std::collections::{BTreeMap, HashMap};
@@ -131,22 +131,23 @@ async fn write_status(
     Ok(())
 }
 
-/// Creates the session-sealing key once: 32 random bytes, base64, owned by the McpDeployment.
-async fn ensure_session_key(
+/// Creates the key Secret `name` once (the session-sealing key, the file-transfer key): 32 random
+/// bytes, base64, under `key`, owned by the McpDeployment. An existing one is never changed.
+async fn ensure_key(
     client: &Client,
     namespace: &str,
     resource: &McpDeployment,
+    name: &str,
 ) -> Result<(), Error> {
-    let name = format!("{}-session-key", resource.name_any());
     let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    if secrets.get_opt(&name).await?.is_some() {
+    if secrets.get_opt(name).await?.is_some() {
         return Ok(());
     }
     let mut key = [0u8; 32];
     getrandom::getrandom(&mut key).expect("the system has randomness");
     let secret = Secret {
         metadata: ObjectMeta {
-            name: Some(name),
+            name: Some(name.to_owned()),
             namespace: Some(namespace.into()),
             owner_references: resource.controller_owner_ref(&()).map(|owner| vec![owner]),
             labels: Some(BTreeMap::from([(
@@ -279,7 +280,11 @@ pub async fn reconcile(
     let endpoint = format!("{}/mcp", resource.spec.public_url.trim_end_matches('/'));
     let desired = match build::desired(&resource) {
         Ok(desired) => desired,
-        Err(problem @ (BuildError::Autoscaling { .. } | BuildError::DuplicateFamily(_))) => {
+        Err(
+            problem @ (BuildError::Autoscaling { .. }
+            | BuildError::DuplicateFamily(_)
+            | BuildError::FileTransfer(_)),
+        ) => {
             let message = problem.to_string();
             let status = McpDeploymentStatus {
                 conditions: vec![
@@ -318,7 +323,9 @@ pub async fn reconcile(
         }
         Err(BuildError::Missing(what)) => return Err(Error::Missing(what)),
     };
-    ensure_session_key(client, &namespace, &resource).await?;
+    for name in &desired.generated_keys {
+        ensure_key(client, &namespace, &resource, name).await?;
+    }
     apply_all(
         client,
         &namespace,

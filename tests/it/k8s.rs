@@ -78,6 +78,8 @@ async fn the_chart_lints_renders_and_validates_through_the_helm_sdk() {
         "lint v1.33.0: ok",
         "McpDeployments: ['prod-1', 'prod-2']",
         "refused bad values",
+        "refused two file-transfer stores",
+        "refused a bad bucket",
         "helm chart: ok",
     ] {
         assert!(run.output.contains(expected), "{expected}: {}", run.output);
@@ -131,7 +133,7 @@ async fn the_chart_lints_renders_and_validates_through_the_helm_sdk() {
 
 /// Writes each container of the prod-2 gateway pod (sidecar topology: the gateway and a worker per
 /// family) as `NAME.env` (the ConfigMap's data, then the container's own variables) and
-/// `NAME.args`.
+/// `NAME.args`; the transfers volume's mount path becomes `DIR/transfers`.
 fn pod_of_prod_2(dir: &std::path::Path) {
     let text =
         std::fs::read_to_string(octomesh_tests::repo_root().join("examples/prod-2.yaml")).unwrap();
@@ -155,8 +157,12 @@ fn pod_of_prod_2(dir: &std::path::Path) {
             .collect();
         for variable in container.env.unwrap_or_default() {
             let value = match (variable.value, variable.value_from) {
+                // The claim both the gateway and the platform-admin sidecar mount.
+                (Some(value), _) if value == "/var/lib/octomesh-mcp/transfers" => {
+                    dir.join("transfers").to_string_lossy().into_owned()
+                }
                 (Some(value), _) => value,
-                // The session key Secret the operator creates: 32 random bytes, base64.
+                // The key Secrets (session, file transfer): 32 random bytes, base64.
                 (None, Some(source)) if source.secret_key_ref.is_some() => {
                     "Zm9yLXRoZS10ZXN0LW9ubHktMzItYnl0ZXMta2V5ISE=".to_owned()
                 }
@@ -200,6 +206,17 @@ async fn a_pod_started_with_the_operators_configmap_answers_mcp() {
     ] {
         assert!(run.output.contains(expected), "{expected}: {}", run.output);
     }
+    // The gateway and the platform-admin sidecar took the operator's file-transfer settings (a
+    // store they opened, a key they read).
+    for name in ["gateway", "platform-admin-worker"] {
+        let env = std::fs::read_to_string(dir.join(format!("{name}.env"))).unwrap();
+        assert!(
+            env.contains("OCTOMESH_FILE_TRANSFER_STORE=")
+                && env.contains("OCTOMESH_FILE_TRANSFER_KEY="),
+            "{name}: {env}"
+        );
+    }
+    assert!(dir.join("transfers").is_dir(), "the store was opened");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,6 +1,6 @@
 """The chart through the real Helm v4 Go SDK (helm-python-sdk): `helm lint --strict` for Kubernetes
 1.30 to 1.33; render with the default values and with two environments; refuse values the schema
-forbids; then every rendered object against Kubernetes' schemas (kubernetes-validate --strict) and each
+forbids (an unknown family, two file-transfer stores, a bad bucket); then every rendered object against Kubernetes' schemas (kubernetes-validate --strict) and each
 McpDeployment against the CRD's schema (check-jsonschema).
 
     helm_chart.py CHART_DIR PROD_VALUES.yaml [OUT_DIR]
@@ -93,4 +93,20 @@ except SystemExit:
 except Exception as error:  # the SDK raises on a schema failure
     assert "billing" in str(error) or "families" in str(error), error
     print("refused bad values:", str(error).splitlines()[0][:160])
+
+# File transfer with two stores, or a bucket name S3 would refuse, is refused by the values schema.
+for label, change in (
+    ("two file-transfer stores", {"claimName": "transfers"}),
+    ("a bad bucket", {"s3": {"bucket": "Bad_Bucket", "credentialsSecretRef": {"name": "s3"}}}),
+):
+    bad = yaml.safe_load(open(values_file))
+    bad["environments"]["prod-1"]["fileTransfer"].update(change)
+    try:
+        render(bad)
+        raise SystemExit(f"values with {label} were rendered; the schema should refuse them")
+    except SystemExit:
+        raise
+    except Exception as error:
+        assert "fileTransfer" in str(error), error
+        print(f"refused {label}:", str(error).splitlines()[0][:160])
 print("helm chart: ok")

@@ -85,11 +85,8 @@ pub(super) fn config_map(context: &Context<'_>) -> ConfigMap {
         set("OCTOMESH_AUTH_AUDIENCE", audience.clone());
     }
     set("OCTOMESH_WORKERS", worker_urls(context).join(","));
-    // The gateway's transfers volume (gateway.rs mounts it there).
-    set(
-        "OCTOMESH_FILE_TRANSFER_DIR",
-        super::gateway::TRANSFERS.to_owned(),
-    );
+    // The file-transfer settings are not here: only the gateway and the platform-admin workers
+    // get them (transfers.rs), as a worker of another family would open the store for nothing.
     if let Some(telemetry) = &spec.telemetry {
         set(
             "OTEL_EXPORTER_OTLP_ENDPOINT",

@@ -2,15 +2,11 @@
 //! optional Ingress, and a PodDisruptionBudget when it has more than one replica.
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::api::core::v1::{
-    EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Service,
-    ServicePort, ServiceSpec, Volume, VolumeMount,
-};
+use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
     IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use octomesh_crds::mcpdeployment::{ServiceType, Topology};
@@ -19,11 +15,9 @@ use super::pod::{
     container, disruption_budget, env, grpc_probe, http_probe, pod_security, port,
     scrape_annotations, secret_env,
 };
-use super::{Context, Desired, GATEWAY_PORT, WORKER_PORT};
+use super::{Context, Desired, GATEWAY_PORT, WORKER_PORT, transfers};
 
 const COMPONENT: &str = "gateway";
-/// Where file transfers are kept.
-pub(super) const TRANSFERS: &str = "/var/lib/octomesh-mcp/transfers";
 
 pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
     let spec = &context.resource.spec;
@@ -46,6 +40,7 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
             false,
         ));
     }
+    gateway_env.extend(transfers::env_of(context));
     let mut gateway = container(
         context,
         COMPONENT,
@@ -56,59 +51,37 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
     gateway.ports = Some(vec![port("http", GATEWAY_PORT)]);
     gateway.readiness_probe = Some(http_probe("/readyz", "http", 5));
     gateway.liveness_probe = Some(http_probe("/healthz", "http", 10));
-    gateway.volume_mounts = Some(vec![VolumeMount {
-        name: "transfers".into(),
-        mount_path: TRANSFERS.into(),
-        ..VolumeMount::default()
-    }]);
+    gateway.volume_mounts = transfers::mounts(context);
     let mut containers = vec![gateway];
     if spec.topology == Topology::Sidecar {
         for (idx, family) in spec.families.iter().enumerate() {
             let listen = WORKER_PORT + idx as i32;
+            let mut worker_env = vec![
+                env("OCTOMESH_FAMILY", family.name.as_str()),
+                env("OCTOMESH_WORKER_LISTEN", format!("127.0.0.1:{listen}")),
+                env(
+                    "OTEL_SERVICE_NAME",
+                    format!("octomesh-mcp-worker-{}", family.name.as_str()),
+                ),
+            ];
+            let transferring = transfers::uses(family.name);
+            if transferring {
+                worker_env.extend(transfers::env_of(context));
+            }
             let mut worker = container(
                 context,
                 &format!("{}-worker", family.name.as_str()),
                 vec!["worker".into()],
-                vec![
-                    env("OCTOMESH_FAMILY", family.name.as_str()),
-                    env("OCTOMESH_WORKER_LISTEN", format!("127.0.0.1:{listen}")),
-                    env(
-                        "OTEL_SERVICE_NAME",
-                        format!("octomesh-mcp-worker-{}", family.name.as_str()),
-                    ),
-                ],
+                worker_env,
                 family.resources.clone(),
             );
+            if transferring {
+                worker.volume_mounts = transfers::mounts(context);
+            }
             worker.readiness_probe = Some(grpc_probe(listen, 5));
             containers.push(worker);
         }
     }
-    let transfers = match spec
-        .file_transfer
-        .as_ref()
-        .and_then(|files| files.claim_name.clone())
-    {
-        Some(claim_name) => Volume {
-            name: "transfers".into(),
-            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-                claim_name,
-                read_only: Some(false),
-            }),
-            ..Volume::default()
-        },
-        None => Volume {
-            name: "transfers".into(),
-            empty_dir: Some(EmptyDirVolumeSource {
-                medium: None,
-                size_limit: spec
-                    .file_transfer
-                    .as_ref()
-                    .and_then(|files| files.size_limit.clone())
-                    .map(Quantity),
-            }),
-            ..Volume::default()
-        },
-    };
     let selector = context.selector(COMPONENT, None);
     desired.deployments.push(Deployment {
         metadata: context.meta(name.clone(), COMPONENT, None),
@@ -129,7 +102,7 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
                     security_context: Some(pod_security()),
                     automount_service_account_token: Some(false),
                     termination_grace_period_seconds: Some(45),
-                    volumes: Some(vec![transfers]),
+                    volumes: transfers::volume(context).map(|volume| vec![volume]),
                     ..PodSpec::default()
                 }),
             },

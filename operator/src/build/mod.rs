@@ -2,12 +2,14 @@
 //! settings every role reads as environment variables), the gateway Deployment, Service, optional
 //! Ingress and PodDisruptionBudget, and per worker family a Deployment, a headless Service, an
 //! optional HorizontalPodAutoscaler and a PodDisruptionBudget (or, in the sidecar topology, the
-//! workers as containers of the gateway pod). Every object carries the same labels and a
+//! workers as containers of the gateway pod); the gateway and the `platform-admin` workers share
+//! the file-transfer store and key (`transfers.rs`). Every object carries the same labels and a
 //! controller owner reference to the McpDeployment, so that deleting it collects them.
 
 mod config;
 mod gateway;
 mod pod;
+mod transfers;
 mod workers;
 
 use std::collections::BTreeMap;
@@ -35,6 +37,8 @@ pub enum BuildError {
     },
     #[error("family `{0}` is listed twice")]
     DuplicateFamily(&'static str),
+    #[error("{0}")]
+    FileTransfer(&'static str),
 }
 
 /// Everything one environment consists of.
@@ -46,6 +50,9 @@ pub struct Desired {
     pub ingress: Option<Ingress>,
     pub autoscalers: Vec<HorizontalPodAutoscaler>,
     pub disruption_budgets: Vec<PodDisruptionBudget>,
+    /// The Secrets of a random key (32 bytes, base64, under `key`) the pods read and the operator
+    /// creates once: the session key, and the file-transfer key unless the spec names its own.
+    pub generated_keys: Vec<String>,
 }
 
 impl Desired {
@@ -113,6 +120,11 @@ impl Names<'_> {
     /// The Secret holding the session-sealing key (created once by the operator).
     pub(crate) fn session_key(&self) -> String {
         format!("{}-session-key", self.environment)
+    }
+    /// The Secret holding the file-transfer key, unless the spec names one (created once by the
+    /// operator; the gateway and the platform-admin workers read it).
+    pub(crate) fn file_transfer_key(&self) -> String {
+        format!("{}-file-transfer-key", self.environment)
     }
 }
 
@@ -221,6 +233,7 @@ pub fn desired(resource: &McpDeployment) -> Result<Desired, BuildError> {
             });
         }
     }
+    transfers::check(&resource.spec)?;
     let context = Context {
         resource,
         names: Names { environment },
@@ -229,6 +242,9 @@ pub fn desired(resource: &McpDeployment) -> Result<Desired, BuildError> {
     };
     let mut desired = Desired {
         config_map: config::config_map(&context),
+        generated_keys: std::iter::once(context.names.session_key())
+            .chain(transfers::generated_key(&context))
+            .collect(),
         ..Desired::default()
     };
     gateway::add(&context, &mut desired);

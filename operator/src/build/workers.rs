@@ -14,7 +14,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::pod::{
     container, disruption_budget, env, grpc_probe, pod_security, port, scrape_annotations,
 };
-use super::{Context, Desired, WORKER_PORT};
+use super::{Context, Desired, WORKER_PORT, transfers};
 
 const COMPONENT: &str = "worker";
 
@@ -22,20 +22,29 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
     for family in &context.resource.spec.families {
         let name = context.names.workers(family.name);
         let selector = context.selector(COMPONENT, Some(family.name));
+        let mut worker_env = vec![
+            env("OCTOMESH_FAMILY", family.name.as_str()),
+            env("OCTOMESH_WORKER_LISTEN", format!("0.0.0.0:{WORKER_PORT}")),
+            env(
+                "OTEL_SERVICE_NAME",
+                format!("octomesh-mcp-worker-{}", family.name.as_str()),
+            ),
+        ];
+        // The family that takes uploads and publishes downloads reaches the gateway's store.
+        let transferring = transfers::uses(family.name);
+        if transferring {
+            worker_env.extend(transfers::env_of(context));
+        }
         let mut worker = container(
             context,
             "worker",
             vec!["worker".into()],
-            vec![
-                env("OCTOMESH_FAMILY", family.name.as_str()),
-                env("OCTOMESH_WORKER_LISTEN", format!("0.0.0.0:{WORKER_PORT}")),
-                env(
-                    "OTEL_SERVICE_NAME",
-                    format!("octomesh-mcp-worker-{}", family.name.as_str()),
-                ),
-            ],
+            worker_env,
             family.resources.clone(),
         );
+        if transferring {
+            worker.volume_mounts = transfers::mounts(context);
+        }
         worker.ports = Some(vec![port("grpc", WORKER_PORT)]);
         worker.readiness_probe = Some(grpc_probe(WORKER_PORT, 5));
         worker.liveness_probe = Some(grpc_probe(WORKER_PORT, 10));
@@ -56,6 +65,10 @@ pub(super) fn add(context: &Context<'_>, desired: &mut Desired) {
                     }),
                     spec: Some(PodSpec {
                         containers: vec![worker],
+                        volumes: transferring
+                            .then(|| transfers::volume(context))
+                            .flatten()
+                            .map(|volume| vec![volume]),
                         security_context: Some(pod_security()),
                         automount_service_account_token: Some(false),
                         termination_grace_period_seconds: Some(45),

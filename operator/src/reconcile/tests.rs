@@ -68,10 +68,15 @@ async fn a_new_environment_is_applied_and_reports_progress_then_readiness() {
     assert_eq!(action, Action::requeue(Duration::from_secs(15)));
     {
         let fake = fake.lock().unwrap();
+        let created: Vec<&str> = fake
+            .calls("POST", "/secrets")
+            .iter()
+            .map(|call| call.body["metadata"]["name"].as_str().unwrap())
+            .collect();
         assert_eq!(
-            fake.calls("POST", "/secrets").len(),
-            1,
-            "the session key is created"
+            created,
+            ["prod-1-session-key", "prod-1-file-transfer-key"],
+            "the session key and the file-transfer key are created"
         );
         let applied: Vec<&str> = fake
             .calls("PATCH", "/namespaces/octomesh/")
@@ -127,8 +132,8 @@ async fn a_new_environment_is_applied_and_reports_progress_then_readiness() {
     let fake = fake.lock().unwrap();
     assert_eq!(
         fake.calls("POST", "/secrets").len(),
-        1,
-        "the key is made once"
+        2,
+        "the keys are made once"
     );
     let status = last_status(&fake);
     assert_eq!(condition(&status, "Ready")["status"], "True");
@@ -258,5 +263,28 @@ async fn api_errors_back_off_and_an_invalid_spec_is_reported_not_retried() {
             .as_str()
             .unwrap()
             .contains("minReplicas 20 exceeds maxReplicas 10")
+    );
+}
+
+#[tokio::test]
+async fn a_file_transfer_store_that_cannot_be_shared_is_reported_not_applied() {
+    let mut unshared = example("prod-1");
+    unshared.spec.file_transfer = Some(Default::default());
+    let fake = fake_with(&unshared, None);
+    let context = Arc::new(Context::new(client(Arc::clone(&fake))));
+    let action = reconcile(Arc::new(unshared), Arc::clone(&context))
+        .await
+        .unwrap();
+    assert_eq!(action, Action::await_change());
+    let fake = fake.lock().unwrap();
+    assert!(
+        fake.calls("POST", "/secrets").is_empty() && fake.calls("PATCH", DEPLOYMENTS).is_empty(),
+        "nothing is created or applied"
+    );
+    let degraded = condition(&last_status(&fake), "Degraded").clone();
+    assert_eq!(degraded["reason"], "InvalidSpec");
+    assert!(
+        degraded["message"].as_str().unwrap().contains("emptyDir"),
+        "{degraded}"
     );
 }
