@@ -208,7 +208,8 @@ pub struct GatewayOptions {
     /// Largest request body in bytes; larger ones get 413.
     #[arg(long, env = "OCTOMESH_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Longest a tool call may run, in seconds.
+    /// Longest a tool call may run, in seconds. A tool that waits for a platform job (dump,
+    /// restore, imports, exports) is bounded by its waitTimeoutMinutes argument instead.
     #[arg(long, env = "OCTOMESH_CALL_TIMEOUT_SECS", default_value_t = 300)]
     pub call_timeout_secs: u64,
     /// Tools per tools/list page.

@@ -111,29 +111,6 @@ async fn related(
     ids
 }
 
-/// `dir` (a CK library folder) as a zip archive, its files under `name/`.
-fn zip_folder(dir: &std::path::Path, name: &str) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let mut files = octomesh_tests::transfers::files_in(dir);
-    files.sort();
-    for file in files {
-        let relative = file
-            .strip_prefix(dir)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        writer
-            .start_file(
-                format!("{name}/{relative}"),
-                zip::write::SimpleFileOptions::default(),
-            )
-            .unwrap();
-        writer.write_all(&std::fs::read(&file).unwrap()).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
-}
-
 /// Creates child tenant `tenant` of the system tenant with the tool.
 async fn create_tenant(system: &McpClient, tenant: &str) {
     ok(
@@ -166,7 +143,7 @@ async fn an_agent_moves_models_and_tenants_with_tools_and_plain_http() {
     let graph = stack.signed_in("admin", TEST_ADMIN_PASSWORD, "graph").await;
 
     // 1. The demo CK library, uploaded as a zip of its folder, imports into `graph`.
-    let library = zip_folder(
+    let library = octomesh_tests::transfers::zip_folder(
         &octomesh_tests::repo_root().join("platform/asset-repository/fixtures/demo"),
         "demo",
     );
@@ -309,7 +286,7 @@ async fn an_agent_moves_models_and_tenants_with_tools_and_plain_http() {
     let mut corrupt = backup.clone();
     let middle = corrupt.len() / 2;
     corrupt[middle] ^= 0x55;
-    let foreign = zip_folder(
+    let foreign = octomesh_tests::transfers::zip_folder(
         &octomesh_tests::repo_root().join("platform/asset-repository/fixtures/demo"),
         "demo",
     );

@@ -432,29 +432,6 @@ async fn models_import_from_uploads_of_their_own_tenant_and_caller() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// `dir` (a CK library folder) as a zip archive, its files under `name/`.
-fn zip_folder(dir: &std::path::Path, name: &str) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let mut files = files_in(dir);
-    files.sort();
-    for file in files {
-        let relative = file
-            .strip_prefix(dir)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        writer
-            .start_file(
-                format!("{name}/{relative}"),
-                zip::write::SimpleFileOptions::default(),
-            )
-            .unwrap();
-        writer.write_all(&std::fs::read(&file).unwrap()).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_upstream_libraries_and_the_pv_sample_import_as_they_are_through_uploads() {
     let dir = std::env::temp_dir().join(format!("octomesh-it-upstream-{}", std::process::id()));
@@ -471,7 +448,8 @@ async fn the_upstream_libraries_and_the_pv_sample_import_as_they_are_through_upl
     client.initialize().await;
     let fixtures = octomesh_tests::repo_root().join("platform/asset-repository/fixtures/octomesh");
     for library in ["Basic", "Industry.Basic", "Industry.Energy"] {
-        let archive = zip_folder(&fixtures.join("ck").join(library), library);
+        let archive =
+            octomesh_tests::transfers::zip_folder(&fixtures.join("ck").join(library), library);
         let transfer = upload(&client, &dir, &format!("{library}.zip"), &archive).await;
         let imported = client
             .call_tool("import_ck_model", json!({"transferId": transfer}))

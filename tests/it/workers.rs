@@ -178,6 +178,18 @@ async fn a_call_past_the_deadline_is_stopped_with_a_clear_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_running_tool_outlasts_the_call_timeout() {
+    let stack = TestStack::with(|config| config.call_timeout = Duration::from_secs(1)).await;
+    let client = initialized(&stack).await;
+    let result = client
+        .call_tool("test_long_job", json!({"millis": 1600}))
+        .await;
+    assert_eq!(result["isError"], false, "{result}");
+    assert_eq!(first_text(&result), "Worked for 1600 ms.");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_drains_calls_in_flight() {
     let stack = TestStack::fixtures().await;
     let client = initialized(&stack).await;

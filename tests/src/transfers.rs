@@ -69,3 +69,26 @@ pub async fn upload(
         .unwrap()
         .to_owned()
 }
+
+/// `dir` (a CK library folder) as a zip archive, its files under `name/`.
+pub fn zip_folder(dir: &std::path::Path, name: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut files = files_in(dir);
+    files.sort();
+    for file in files {
+        let relative = file
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        writer
+            .start_file(
+                format!("{name}/{relative}"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+        writer.write_all(&std::fs::read(&file).unwrap()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}

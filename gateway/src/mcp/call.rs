@@ -4,6 +4,7 @@
 //! and an SSE stream as soon as a progress, log or client-request message must go out first.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -75,6 +76,10 @@ pub(crate) async fn tools_call(env: Env, id: RequestId, mut params: Map<String, 
         .filter(|token| token.is_string() || token.is_number())
         .cloned();
     let mut context = env.call_context(&id);
+    // A tool that declares a longer bound than the call timeout (one waiting for a platform job)
+    // runs to its own bound; the worker enforces it.
+    let own_bound = Duration::from_secs(u64::from(tool.spec.max_duration_secs));
+    context.timeout = context.timeout.map(|timeout| timeout.max(own_bound));
     let call_tenant = arguments
         .get("tenantId")
         .and_then(Value::as_str)

@@ -44,7 +44,8 @@ pub(crate) struct ExportArchiveData {
     to_utc: Option<String>,
     /// The download's file name (default `archive-export.zip`).
     file_name: Option<String>,
-    /// How long to wait for the export, in minutes (default 30).
+    /// How long to wait for the export, in minutes (default 30, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -54,6 +55,8 @@ impl Tool for ExportArchiveData {
     const NAME: &'static str = "export_archive_data";
     const TITLE: &'static str = "Export an archive's data";
     const RISK: Risk = Risk::Low;
+    const TIMEOUT: std::time::Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
     type Ctx = AdminCtx;
     type Output = Envelope<FileJobDone>;
 
@@ -116,7 +119,8 @@ pub(crate) struct ImportArchiveData {
     /// InsertOnly (default) or Upsert.
     #[serde(default)]
     mode: ArchiveImportMode,
-    /// How long to wait for the import, in minutes (default 30).
+    /// How long to wait for the import, in minutes (default 30, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -126,6 +130,8 @@ impl Tool for ImportArchiveData {
     const NAME: &'static str = "import_archive_data";
     const TITLE: &'static str = "Import an archive's data";
     const RISK: Risk = Risk::Medium;
+    const TIMEOUT: std::time::Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
     type Ctx = AdminCtx;
     type Output = Envelope<ArchiveImportDone>;
 

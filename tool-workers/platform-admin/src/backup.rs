@@ -60,7 +60,8 @@ pub(crate) struct DumpTenant {
     /// Also dump the tenant's stream data (archives, rollups, points).
     #[serde(default)]
     include_archive_data: bool,
-    /// How long to wait for the dump, in minutes (default 30).
+    /// How long to wait for the dump, in minutes (default 30, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant whose rights the call uses (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -70,6 +71,8 @@ impl Tool for DumpTenant {
     const NAME: &'static str = "dump_tenant";
     const TITLE: &'static str = "Dump a tenant";
     const RISK: Risk = Risk::Medium;
+    const TIMEOUT: std::time::Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
     type Ctx = AdminCtx;
     type Output = Envelope<DumpDone>;
 
@@ -151,7 +154,8 @@ pub(crate) struct RestoreTenant {
     #[serde(default)]
     #[allow(dead_code)]
     confirm: bool,
-    /// How long to wait for the restore, in minutes (default 30).
+    /// How long to wait for the restore, in minutes (default 30, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant whose rights the call uses (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -161,6 +165,8 @@ impl Tool for RestoreTenant {
     const NAME: &'static str = "restore_tenant";
     const TITLE: &'static str = "Restore a tenant";
     const RISK: Risk = Risk::High;
+    const TIMEOUT: std::time::Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
     type Ctx = AdminCtx;
     type Output = Envelope<RestoreDone>;
 

@@ -28,7 +28,8 @@ pub(crate) struct RunFixupScripts {
     #[serde(default)]
     #[allow(dead_code)]
     confirm: bool,
-    /// How long to wait for the run, in minutes (default 10).
+    /// How long to wait for the run, in minutes (default 10, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -38,6 +39,8 @@ impl Tool for RunFixupScripts {
     const NAME: &'static str = "run_fixup_scripts";
     const TITLE: &'static str = "Run fixup scripts";
     const RISK: Risk = Risk::High;
+    const TIMEOUT: std::time::Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
     type Ctx = AdminCtx;
     type Output = Envelope<FixupsDone>;
 

@@ -2,15 +2,11 @@
 //! telling the client how far it is (`notifications/progress` on every poll — the original polls
 //! silently every 2 s), and hand out what it made.
 
-use std::time::Duration;
-
 use octomesh_octo_client::{BotClient, BotJob};
 use octomesh_worker_runtime::{CallScope, ToolError};
 
 use crate::AdminCtx;
-
-/// The longest wait a caller may ask for.
-const MAX_WAIT_MINUTES: u32 = 240;
+use crate::waiting::Polled;
 
 /// One call's way to the bot service: the client, the tenant the call acts on, the caller's token.
 pub(crate) struct BotCall<'a> {
@@ -95,54 +91,30 @@ impl BotCall<'_> {
         job_id: &str,
         minutes: u32,
     ) -> Result<BotJob, ToolError> {
-        let minutes = minutes.clamp(1, MAX_WAIT_MINUTES);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(minutes) * 60);
-        let started = tokio::time::Instant::now();
-        let mut pause = Duration::from_millis(25);
-        // Progress must only grow: bytes once the job counts them, else seconds waited.
-        let mut reported = 0.0_f64;
-        loop {
+        crate::waiting::until_final(scope, job_id, minutes, || async {
             let job = self.bot.job(self.tenant, job_id, self.token).await?;
-            match job.status() {
-                "Succeeded" => return Ok(job),
+            Ok(match job.status() {
+                "Succeeded" => Polled::Done(job),
                 "Failed" => {
                     let why = job
                         .error_message
-                        .clone()
-                        .or_else(|| job.reason.clone())
+                        .or(job.reason)
                         .unwrap_or_else(|| "(no reason given)".into());
-                    return Err(ToolError::InvalidArguments(format!(
-                        "job {job_id} failed: {why}"
-                    )));
+                    Polled::Failed(format!("job {job_id} failed: {why}"))
                 }
-                status => {
-                    let (value, total, detail) = match &job.progress {
-                        Some(progress) => (
+                status => Polled::Running {
+                    status: status.to_owned(),
+                    progress: job.progress.as_ref().map(|progress| {
+                        (
                             progress.done as f64,
                             progress.total.map(|total| total as f64),
-                            progress.message.clone(),
-                        ),
-                        None => (started.elapsed().as_secs_f64(), None, None),
-                    };
-                    if value >= reported {
-                        reported = value;
-                        let message = match detail {
-                            Some(detail) => format!("job {job_id} is {status}: {detail}"),
-                            None => format!("job {job_id} is {status}"),
-                        };
-                        scope.progress(value, total, message).await;
-                    }
-                }
-            }
-            if tokio::time::Instant::now() + pause > deadline {
-                return Err(ToolError::Backend(format!(
-                    "job {job_id} did not complete within {minutes} minutes (last status: {}); ask again with a longer waitTimeoutMinutes",
-                    job.status()
-                )));
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(1));
-        }
+                        )
+                    }),
+                    detail: job.progress.and_then(|progress| progress.message),
+                },
+            })
+        })
+        .await
     }
 
     /// Publishes the result file of finished job `job` as the caller's download, named

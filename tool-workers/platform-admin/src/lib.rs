@@ -15,6 +15,7 @@ mod rollups;
 mod rt_export;
 mod tenants;
 mod transfer_io;
+mod waiting;
 
 use octomesh_octo_client::{AssetContext, Backends};
 use octomesh_worker_runtime::Registry;

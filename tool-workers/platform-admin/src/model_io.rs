@@ -13,11 +13,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::AdminCtx;
+use crate::waiting::Polled;
 
 /// The largest upload an import takes (the asset repository's request limit).
 const MAX_IMPORT_BYTES: u64 = 300_000_000;
-/// The longest wait a caller may ask for.
-const MAX_WAIT_MINUTES: u32 = 120;
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -77,45 +76,28 @@ async fn wait(
     minutes: Option<u32>,
     token: Option<&str>,
 ) -> Result<JobStatus, ToolError> {
-    let minutes = minutes.unwrap_or(10).clamp(1, MAX_WAIT_MINUTES);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(minutes) * 60);
-    let started = tokio::time::Instant::now();
-    let mut pause = Duration::from_millis(20);
-    loop {
+    crate::waiting::until_final(scope, job_id, minutes.unwrap_or(10), || async {
         let status = asset.job(tenant, job_id, token).await?;
-        match status.state.as_str() {
-            "Succeeded" => return Ok(status),
+        Ok(match status.state.as_str() {
+            "Succeeded" => Polled::Done(status),
             "Failed" => {
-                let mut reason = status
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| "the import failed".into());
+                let mut reason = status.message.unwrap_or_else(|| "the import failed".into());
                 if !status.errors.is_empty() {
                     reason.push_str(": ");
                     reason.push_str(&status.errors.join("; "));
                 }
-                return Err(ToolError::InvalidArguments(format!(
+                Polled::Failed(format!(
                     "job {job_id} failed, nothing was imported: {reason}"
-                )));
+                ))
             }
-            state => {
-                scope
-                    .progress(
-                        started.elapsed().as_secs_f64(),
-                        None,
-                        format!("job {job_id} is {state}"),
-                    )
-                    .await;
-            }
-        }
-        if tokio::time::Instant::now() + pause > deadline {
-            return Err(ToolError::Backend(format!(
-                "job {job_id} is still running after {minutes} min; ask again with a longer waitTimeoutMinutes"
-            )));
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(1));
-    }
+            state => Polled::Running {
+                status: state.to_owned(),
+                progress: None,
+                detail: None,
+            },
+        })
+    })
+    .await
 }
 
 /// What an import posts.
@@ -178,8 +160,8 @@ pub(crate) struct ImportCkModel {
     /// The upload's id (prepare_file_upload, then PUT the file).
     #[schemars(length(min = 1, max = 64))]
     transfer_id: String,
-    /// How long to wait for the import job (default 10, at most 120).
-    #[schemars(range(min = 1, max = 120))]
+    /// How long to wait for the import job, in minutes (default 10, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -191,6 +173,8 @@ impl Tool for ImportCkModel {
     const RISK: Risk = Risk::Medium;
     type Ctx = AdminCtx;
     type Output = Envelope<ImportDone>;
+    const TIMEOUT: Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
 
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
         import(
@@ -215,8 +199,8 @@ pub(crate) struct ImportRuntimeModel {
     /// InsertOnly (default: refuse entities that exist) or Upsert (replace them).
     #[serde(default)]
     import_strategy: ImportStrategyDto,
-    /// How long to wait for the import job (default 10, at most 120).
-    #[schemars(range(min = 1, max = 120))]
+    /// How long to wait for the import job, in minutes (default 10, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -228,6 +212,8 @@ impl Tool for ImportRuntimeModel {
     const RISK: Risk = Risk::Medium;
     type Ctx = AdminCtx;
     type Output = Envelope<ImportDone>;
+    const TIMEOUT: Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
 
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
         let strategy = match self.import_strategy {

@@ -40,7 +40,8 @@ pub(crate) struct ExportRuntimeModelByQuery {
     query_id: String,
     /// The download's file name (default `export.zip`).
     file_name: Option<String>,
-    /// How long to wait for the export, in minutes (default 10).
+    /// How long to wait for the export, in minutes (default 10, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -50,6 +51,8 @@ impl Tool for ExportRuntimeModelByQuery {
     const NAME: &'static str = "export_runtime_model_by_query";
     const TITLE: &'static str = "Export runtime entities by query";
     const RISK: Risk = Risk::Low;
+    const TIMEOUT: std::time::Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
     type Ctx = AdminCtx;
     type Output = Envelope<FileJobDone>;
 
@@ -85,7 +88,8 @@ pub(crate) struct ExportRuntimeModelByDeepGraph {
     origin_ck_type_id: String,
     /// The download's file name (default `export.zip`).
     file_name: Option<String>,
-    /// How long to wait for the export, in minutes (default 10).
+    /// How long to wait for the export, in minutes (default 10, at most 240).
+    #[schemars(range(min = 1, max = 240))]
     wait_timeout_minutes: Option<u32>,
     /// The tenant (default: the endpoint's tenant).
     tenant_id: Option<String>,
@@ -95,6 +99,8 @@ impl Tool for ExportRuntimeModelByDeepGraph {
     const NAME: &'static str = "export_runtime_model_by_deep_graph";
     const TITLE: &'static str = "Export a deep graph of runtime entities";
     const RISK: Risk = Risk::Low;
+    const TIMEOUT: std::time::Duration = crate::waiting::JOB_TOOL_TIMEOUT;
+    const LONG_RUNNING: bool = true;
     type Ctx = AdminCtx;
     type Output = Envelope<FileJobDone>;
 

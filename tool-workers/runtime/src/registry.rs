@@ -198,6 +198,11 @@ fn tool_spec<T: Tool>() -> v1::ToolSpec {
         destructive: T::RISK == Risk::High,
         idempotent: read_only || T::IDEMPOTENT,
         open_world: T::OPEN_WORLD,
+        max_duration_secs: if T::LONG_RUNNING {
+            u32::try_from(T::TIMEOUT.as_secs()).unwrap_or(u32::MAX)
+        } else {
+            0
+        },
     }
 }
 

@@ -36,6 +36,9 @@ pub trait Tool: DeserializeOwned + JsonSchema + Send + 'static {
     const OPEN_WORLD: bool = true;
     /// The longest the tool may run; the caller's deadline may be shorter.
     const TIMEOUT: Duration = Duration::from_secs(120);
+    /// The tool waits for work in the platform (a job) for as long as its arguments ask, so the
+    /// gateway gives it [`Self::TIMEOUT`] even where its own call timeout is shorter.
+    const LONG_RUNNING: bool = false;
 
     /// What the family's tools share: backend clients, configuration.
     type Ctx: Send + Sync + 'static;

@@ -69,5 +69,6 @@ fn declare(
         destructive: false,
         idempotent: true,
         open_world: false,
+        max_duration_secs: 0,
     }
 }
