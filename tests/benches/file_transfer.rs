@@ -112,6 +112,8 @@ fn main() {
             config.session_key = key;
             let mut channel = FileTransferConfig::in_dir(transfers);
             channel.max_bytes = u64::MAX;
+            // The store this bench opens for the floor seals with the same key.
+            channel.key = Some(TransferKey::new(key_bytes));
             config.file_transfer = Some(channel);
         }
     }));
