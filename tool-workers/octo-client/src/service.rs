@@ -4,8 +4,14 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::error::ClientError;
 use crate::graphql::without_url;
+
+/// Longest answer a typed call reads.
+const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 
 /// One service at its base URL.
 pub struct ServiceClient {
@@ -34,6 +40,74 @@ impl ServiceClient {
             title: title.to_owned(),
             base,
             http,
+        })
+    }
+
+    /// The service's name in messages.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// `METHOD {base}/{path}?{query}` with an optional JSON `body`; the answer decoded as `T` (an
+    /// empty answer decodes as `null`, so `()` and `Option<_>` take it).
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&(impl Serialize + ?Sized)>,
+        token: Option<&str>,
+    ) -> Result<T, ClientError> {
+        let mut request = self
+            .http
+            .request(
+                method,
+                format!("{}/{}", self.base, path.trim_start_matches('/')),
+            )
+            .query(query);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let mut response = crate::traced::send(request).await.map_err(|error| {
+            ClientError::Unavailable(format!(
+                "{} is unreachable ({})",
+                self.title,
+                without_url(&error)
+            ))
+        })?;
+        let status = response.status();
+        let mut answer = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| {
+            ClientError::Unavailable(format!(
+                "{}'s answer broke off ({})",
+                self.title,
+                without_url(&error)
+            ))
+        })? {
+            if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(ClientError::Unavailable(format!(
+                    "{}'s answer is over {MAX_ANSWER_BYTES} bytes",
+                    self.title
+                )));
+            }
+            answer.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            return Err(crate::error::from_status(status, &answer));
+        }
+        let answer: &[u8] = if answer.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &answer
+        };
+        serde_json::from_slice(answer).map_err(|error| {
+            ClientError::Unavailable(format!(
+                "{} answered something unexpected: {error}",
+                self.title
+            ))
         })
     }
 

@@ -35,20 +35,10 @@ impl AdminCtx {
                 "this worker does not know where the bot service is: start it with --bot-url or --platform-url".into(),
             )
         })?;
-        let context = scope.context();
-        let tenant = tenant_argument
-            .map(str::trim)
-            .filter(|tenant| !tenant.is_empty())
-            .or(context.tenant.as_deref())
-            .ok_or_else(|| {
-                ToolError::InvalidArguments(
-                    "No tenant: pass `tenantId`, or connect to the tenant's endpoint /{tenantId}/mcp.".into(),
-                )
-            })?;
         Ok(BotCall {
             bot,
-            tenant,
-            token: context.access_token.as_deref(),
+            tenant: crate::call_tenant(scope, tenant_argument)?,
+            token: scope.context().access_token.as_deref(),
         })
     }
 }

@@ -8,6 +8,7 @@ mod archives;
 mod backup;
 mod diagnostics;
 mod fixups;
+mod identity;
 mod jobs;
 mod model_io;
 mod reporting;
@@ -17,8 +18,8 @@ mod tenants;
 mod transfer_io;
 mod waiting;
 
-use octomesh_octo_client::{AssetContext, Backends};
-use octomesh_worker_runtime::Registry;
+use octomesh_octo_client::{AssetContext, Backends, IdentityClient};
+use octomesh_worker_runtime::{CallScope, Registry, ToolError};
 
 /// The family's name.
 pub const FAMILY: &str = "platform-admin";
@@ -40,6 +41,8 @@ pub struct AdminCtx {
     pub(crate) backends: Backends,
     /// The bot service (jobs: dump, restore, exports, fixups), when known.
     pub(crate) bot: Option<octomesh_octo_client::BotClient>,
+    /// The identity service (users, roles, groups), when known.
+    pub(crate) identity: Option<IdentityClient>,
     pub(crate) transfers: Option<Transfers>,
 }
 
@@ -56,6 +59,12 @@ pub fn registry(
             .bot
             .as_deref()
             .map(octomesh_octo_client::BotClient::new)
+            .transpose()
+            .map_err(|error| error.to_string())?,
+        identity: backends
+            .identity
+            .as_deref()
+            .map(IdentityClient::new)
             .transpose()
             .map_err(|error| error.to_string())?,
         transfers,
@@ -95,7 +104,45 @@ pub fn registry(
         .tool::<archive_data::ExportArchiveData>()
         .tool::<archive_data::ImportArchiveData>()
         .tool::<reporting::EnableReporting>()
-        .tool::<reporting::DisableReporting>())
+        .tool::<reporting::DisableReporting>()
+        .tool::<identity::GetUsers>()
+        .tool::<identity::CreateUser>()
+        .tool::<identity::UpdateUser>()
+        .tool::<identity::DeleteUser>()
+        .tool::<identity::ResetUserPassword>()
+        .tool::<identity::AddUserToRole>()
+        .tool::<identity::RemoveUserFromRole>()
+        .tool::<identity::GetRoles>()
+        .tool::<identity::CreateRole>()
+        .tool::<identity::UpdateRole>()
+        .tool::<identity::DeleteRole>()
+        .tool::<identity::GetGroups>()
+        .tool::<identity::GetGroup>()
+        .tool::<identity::CreateGroup>()
+        .tool::<identity::UpdateGroup>()
+        .tool::<identity::DeleteGroup>()
+        .tool::<identity::UpdateGroupRoles>()
+        .tool::<identity::AddUserToGroup>()
+        .tool::<identity::RemoveUserFromGroup>()
+        .tool::<identity::AddGroupToGroup>()
+        .tool::<identity::RemoveGroupFromGroup>())
+}
+
+/// The tenant a call acts on: the `tenantId` argument, else the endpoint's `/{tenantId}/mcp`.
+pub(crate) fn call_tenant<'a>(
+    scope: &'a CallScope,
+    tenant_argument: Option<&'a str>,
+) -> Result<&'a str, ToolError> {
+    tenant_argument
+        .map(str::trim)
+        .filter(|tenant| !tenant.is_empty())
+        .or(scope.context().tenant.as_deref())
+        .ok_or_else(|| {
+            ToolError::InvalidArguments(
+                "No tenant: pass `tenantId`, or connect to the tenant's endpoint /{tenantId}/mcp."
+                    .into(),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -104,6 +151,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(&Default::default(), None).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 35);
+        assert_eq!(registry.tool_specs().len(), 56);
     }
 }

@@ -1,0 +1,101 @@
+//! Identity administration tools over the identity service's per-tenant routes
+//! (`{identity}/{tenantId}/v1/…`): users (7), roles (4) and groups (10). Names and e-mails are
+//! lower-cased as the original does; a user is found by name or e-mail (the service's write
+//! routes take the name only, so the tools look the name up first); group role lists take role
+//! runtime ids or names (names are resolved here — upstream takes ids only).
+
+mod groups;
+mod roles;
+mod users;
+
+pub(crate) use groups::{
+    AddGroupToGroup, AddUserToGroup, CreateGroup, DeleteGroup, GetGroup, GetGroups,
+    RemoveGroupFromGroup, RemoveUserFromGroup, UpdateGroup, UpdateGroupRoles,
+};
+pub(crate) use roles::{CreateRole, DeleteRole, GetRoles, UpdateRole};
+pub(crate) use users::{
+    AddUserToRole, CreateUser, DeleteUser, GetUsers, RemoveUserFromRole, ResetUserPassword,
+    UpdateUser,
+};
+
+use octomesh_octo_client::{ClientError, IdentityClient};
+use octomesh_worker_runtime::{CallScope, ToolError};
+
+use crate::AdminCtx;
+
+/// Longest name, e-mail or id a tool passes on.
+const MAX_TEXT: usize = 256;
+
+/// One call's way to the identity service: the client, the tenant, the caller's token.
+pub(crate) struct IdentityCall<'a> {
+    pub client: &'a IdentityClient,
+    pub tenant: &'a str,
+    pub token: Option<&'a str>,
+}
+
+impl AdminCtx {
+    /// The identity service for a call acting on `tenant_argument` (else the endpoint's tenant).
+    pub(crate) fn identity<'a>(
+        &'a self,
+        scope: &'a CallScope,
+        tenant_argument: Option<&'a str>,
+    ) -> Result<IdentityCall<'a>, ToolError> {
+        let client = self.identity.as_ref().ok_or_else(|| {
+            ToolError::Backend(
+                "this worker does not know where the identity service is: start it with --identity-url or --platform-url".into(),
+            )
+        })?;
+        Ok(IdentityCall {
+            client,
+            tenant: crate::call_tenant(scope, tenant_argument)?,
+            token: scope.context().access_token.as_deref(),
+        })
+    }
+}
+
+/// `value` of argument `field`, trimmed (and lower-cased when `lower`), or why it is refused.
+pub(crate) fn text(field: &str, value: &str, lower: bool) -> Result<String, ToolError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ToolError::InvalidArguments(format!(
+            "`{field}` is required and must not be blank."
+        )));
+    }
+    if value.len() > MAX_TEXT {
+        return Err(ToolError::InvalidArguments(format!(
+            "`{field}` is {} bytes long; at most {MAX_TEXT} are allowed.",
+            value.len()
+        )));
+    }
+    Ok(if lower {
+        value.to_lowercase()
+    } else {
+        value.to_owned()
+    })
+}
+
+/// A not-found answer about argument `field` = `value`, with what to call to see what exists.
+pub(crate) fn not_found(error: ClientError, field: &str, value: &str, listing: &str) -> ToolError {
+    match error {
+        ClientError::NotFound(_) => ToolError::NotFound(format!(
+            "`{field}` '{value}': no such object in this tenant; call {listing} to see what exists."
+        )),
+        other => other.into(),
+    }
+}
+
+impl IdentityCall<'_> {
+    /// The user name of the user `field` = `who` names (by name, e-mail or id).
+    pub(crate) async fn user_name(&self, field: &str, who: &str) -> Result<String, ToolError> {
+        let user = self
+            .client
+            .user(self.tenant, who, self.token)
+            .await
+            .map_err(|error| not_found(error, field, who, "get_users"))?;
+        user.name.ok_or_else(|| {
+            ToolError::Backend(format!(
+                "the identity service answered user '{who}' without a name"
+            ))
+        })
+    }
+}
