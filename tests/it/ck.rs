@@ -753,8 +753,8 @@ async fn the_gateway_describes_validates_and_counts_the_tools() {
     let all = ok(&client, "list_available_tools", json!({})).await;
     assert_eq!(
         all["count"],
-        14 + 11 + 56 + 11,
-        "14 ck, 11 aggregation, 56 platform-admin and 11 gateway tools"
+        14 + 11 + 70 + 11,
+        "14 ck, 11 aggregation, 70 platform-admin and 11 gateway tools"
     );
     let wrong = refused(&client, "list_available_tools", json!({"category": "nope"})).await;
     assert!(wrong.contains("ck"), "{wrong}");

@@ -34,6 +34,18 @@ pub async fn sign_in(
     password: &str,
     acr_values: Option<&str>,
 ) -> Value {
+    try_sign_in(issuer, username, password, acr_values)
+        .await
+        .unwrap_or_else(|refusal| panic!("{username} cannot sign in: {refusal}"))
+}
+
+/// Like [`sign_in`]; a refused sign-in is the sign-in page's status and text.
+pub async fn try_sign_in(
+    issuer: &str,
+    username: &str,
+    password: &str,
+    acr_values: Option<&str>,
+) -> Result<Value, String> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -97,19 +109,26 @@ pub async fn sign_in(
         .send()
         .await
         .expect("the sign-in answers");
-    let location = back
+    let Some(location) = back
         .headers()
         .get("location")
         .and_then(|value| value.to_str().ok())
-        .unwrap_or_else(|| panic!("no redirect after signing in: {}", back.status()))
-        .to_owned();
+        .map(str::to_owned)
+    else {
+        let status = back.status();
+        return Err(format!(
+            "{status}: {}",
+            back.text().await.unwrap_or_default()
+        ));
+    };
     let code = location
         .split("code=")
         .nth(1)
         .and_then(|rest| rest.split('&').next())
         .unwrap_or_else(|| panic!("no code in {location}"))
         .to_owned();
-    http.post(format!("{issuer}/connect/token"))
+    Ok(http
+        .post(format!("{issuer}/connect/token"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form(&[
             ("grant_type", "authorization_code"),
@@ -123,7 +142,14 @@ pub async fn sign_in(
         .expect("the token endpoint answers")
         .json()
         .await
-        .expect("a token response")
+        .expect("a token response"))
+}
+
+/// The claims of a JWT (its payload, not verified).
+pub fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT has a payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
+        .expect("JSON claims")
 }
 
 /// Approves a device sign-in on the identity service's verification page, as a browser would

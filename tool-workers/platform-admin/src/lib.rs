@@ -125,7 +125,21 @@ pub fn registry(
         .tool::<identity::AddUserToGroup>()
         .tool::<identity::RemoveUserFromGroup>()
         .tool::<identity::AddGroupToGroup>()
-        .tool::<identity::RemoveGroupFromGroup>())
+        .tool::<identity::RemoveGroupFromGroup>()
+        .tool::<identity::GetEmailDomainGroupRules>()
+        .tool::<identity::GetEmailDomainGroupRule>()
+        .tool::<identity::CreateEmailDomainGroupRule>()
+        .tool::<identity::UpdateEmailDomainGroupRule>()
+        .tool::<identity::DeleteEmailDomainGroupRule>()
+        .tool::<identity::GetExternalTenantUserMappings>()
+        .tool::<identity::GetExternalTenantUserMapping>()
+        .tool::<identity::CreateExternalTenantUserMapping>()
+        .tool::<identity::UpdateExternalTenantUserMapping>()
+        .tool::<identity::DeleteExternalTenantUserMapping>()
+        .tool::<identity::GetAdminProvisioningMappings>()
+        .tool::<identity::CreateAdminProvisioningMapping>()
+        .tool::<identity::ProvisionCurrentUserAsAdmin>()
+        .tool::<identity::DeleteAdminProvisioningMapping>())
 }
 
 /// The tenant a call acts on: the `tenantId` argument, else the endpoint's `/{tenantId}/mcp`.
@@ -151,6 +165,6 @@ mod tests {
     fn the_family_declares_its_tools_cleanly() {
         let registry = super::registry(&Default::default(), None).unwrap();
         assert_eq!(registry.lint(), Vec::<String>::new());
-        assert_eq!(registry.tool_specs().len(), 56);
+        assert_eq!(registry.tool_specs().len(), 70);
     }
 }

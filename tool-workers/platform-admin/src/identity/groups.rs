@@ -11,9 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::{IdentityCall, not_found, text};
 use crate::AdminCtx;
 
-/// Most roles one call assigns.
-const MAX_ROLES: usize = 100;
-
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Groups {
@@ -43,38 +40,6 @@ pub(crate) struct MembershipDone {
 }
 
 impl IdentityCall<'_> {
-    /// The role runtime ids `roles` (ids or names) name, or the first that names no role.
-    async fn role_ids(&self, roles: &[String]) -> Result<Vec<String>, ToolError> {
-        if roles.len() > MAX_ROLES {
-            return Err(ToolError::InvalidArguments(format!(
-                "`roleIds` has {} entries; at most {MAX_ROLES} are allowed.",
-                roles.len()
-            )));
-        }
-        let known = self.client.roles(self.tenant, self.token).await?;
-        let mut ids = Vec::with_capacity(roles.len());
-        for wanted in roles {
-            let wanted = wanted.trim();
-            let found = known.iter().find(|role| {
-                role.id.as_deref() == Some(wanted) || role.name.eq_ignore_ascii_case(wanted)
-            });
-            match found.and_then(|role| role.id.clone()) {
-                Some(id) => {
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                }
-                None => {
-                    return Err(ToolError::InvalidArguments(format!(
-                        "`roleIds`: '{wanted}' is neither the id nor the name of a role in tenant '{}'; call get_roles to see them.",
-                        self.tenant
-                    )));
-                }
-            }
-        }
-        Ok(ids)
-    }
-
     /// Group `group_id` as it is now, naming `field` when it does not exist.
     async fn group(&self, field: &str, group_id: &str) -> Result<GroupDto, ToolError> {
         self.client
@@ -86,13 +51,7 @@ impl IdentityCall<'_> {
 
 /// A group id argument: a 24-hex runtime id.
 fn group_id(field: &str, value: &str) -> Result<String, ToolError> {
-    let id = text(field, value, true)?;
-    if id.len() != 24 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(ToolError::InvalidArguments(format!(
-            "`{field}` '{id}' is not a group id (24 hex digits); call get_groups to see the ids."
-        )));
-    }
-    Ok(id)
+    super::rt_id(field, value, "get_groups")
 }
 
 /// List all groups in the tenant, with their roles and members.
@@ -188,7 +147,11 @@ impl Tool for CreateGroup {
         let description = description(self.description.as_deref())?;
         let call = ctx.identity(scope, self.tenant_id.as_deref())?;
         let role_ids = match &self.role_ids {
-            Some(roles) => call.role_ids(roles).await?,
+            Some(roles) => super::role_ids(
+                &call.client.roles(call.tenant, call.token).await?,
+                roles,
+                call.tenant,
+            )?,
             None => Vec::new(),
         };
         let created = call
@@ -352,7 +315,11 @@ impl Tool for UpdateGroupRoles {
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
         let id = group_id("groupId", &self.group_id)?;
         let call = ctx.identity(scope, self.tenant_id.as_deref())?;
-        let role_ids = call.role_ids(&self.role_ids).await?;
+        let role_ids = super::role_ids(
+            &call.client.roles(call.tenant, call.token).await?,
+            &self.role_ids,
+            call.tenant,
+        )?;
         call.client
             .set_group_roles(call.tenant, &id, &role_ids, call.token)
             .await

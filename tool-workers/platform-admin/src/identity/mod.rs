@@ -4,10 +4,18 @@
 //! routes take the name only, so the tools look the name up first); group role lists take role
 //! runtime ids or names (names are resolved here — upstream takes ids only).
 
+mod cross_tenant;
 mod groups;
 mod roles;
 mod users;
 
+pub(crate) use cross_tenant::{
+    CreateAdminProvisioningMapping, CreateEmailDomainGroupRule, CreateExternalTenantUserMapping,
+    DeleteAdminProvisioningMapping, DeleteEmailDomainGroupRule, DeleteExternalTenantUserMapping,
+    GetAdminProvisioningMappings, GetEmailDomainGroupRule, GetEmailDomainGroupRules,
+    GetExternalTenantUserMapping, GetExternalTenantUserMappings, ProvisionCurrentUserAsAdmin,
+    UpdateEmailDomainGroupRule, UpdateExternalTenantUserMapping,
+};
 pub(crate) use groups::{
     AddGroupToGroup, AddUserToGroup, CreateGroup, DeleteGroup, GetGroup, GetGroups,
     RemoveGroupFromGroup, RemoveUserFromGroup, UpdateGroup, UpdateGroupRoles,
@@ -18,6 +26,7 @@ pub(crate) use users::{
     UpdateUser,
 };
 
+use octomesh_octo_client::identity::RoleDto;
 use octomesh_octo_client::{ClientError, IdentityClient};
 use octomesh_worker_runtime::{CallScope, ToolError};
 
@@ -25,6 +34,8 @@ use crate::AdminCtx;
 
 /// Longest name, e-mail or id a tool passes on.
 const MAX_TEXT: usize = 256;
+/// Most roles one call assigns.
+const MAX_ROLES: usize = 100;
 
 /// One call's way to the identity service: the client, the tenant, the caller's token.
 pub(crate) struct IdentityCall<'a> {
@@ -98,4 +109,50 @@ impl IdentityCall<'_> {
             ))
         })
     }
+}
+
+/// A runtime-id argument (24 hex digits), naming the tool that lists the ids when it is not one.
+pub(crate) fn rt_id(field: &str, value: &str, listing: &str) -> Result<String, ToolError> {
+    let id = text(field, value, true)?;
+    if id.len() != 24 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ToolError::InvalidArguments(format!(
+            "`{field}` '{id}' is not a runtime id (24 hex digits); call {listing} to see the ids."
+        )));
+    }
+    Ok(id)
+}
+
+/// The role runtime ids `wanted` (ids or names) name among `known` roles of `tenant`, or the
+/// first that names no role.
+pub(crate) fn role_ids(
+    known: &[RoleDto],
+    wanted: &[String],
+    tenant: &str,
+) -> Result<Vec<String>, ToolError> {
+    if wanted.len() > MAX_ROLES {
+        return Err(ToolError::InvalidArguments(format!(
+            "`roleIds` has {} entries; at most {MAX_ROLES} are allowed.",
+            wanted.len()
+        )));
+    }
+    let mut ids = Vec::with_capacity(wanted.len());
+    for role in wanted {
+        let role = role.trim();
+        let found = known
+            .iter()
+            .find(|known| {
+                known.id.as_deref() == Some(role) || known.name.eq_ignore_ascii_case(role)
+            })
+            .and_then(|known| known.id.clone());
+        match found {
+            Some(id) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None => {
+                return Err(ToolError::InvalidArguments(format!(
+                    "`roleIds`: '{role}' is neither the id nor the name of a role in tenant '{tenant}'; call get_roles to see them."
+                )));
+            }
+        }
+    }
+    Ok(ids)
 }
