@@ -8,30 +8,13 @@ use std::collections::BTreeMap;
 
 use octomesh_gateway::{AuthMode, FileTransferConfig};
 use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
+use octomesh_tests::tools::{ok, refused};
 use octomesh_tests::transfers::{curl_bytes, upload};
 use octomesh_tests::{McpClient, TestStack};
 use serde_json::{Value, json};
 
 fn structured(result: &Value) -> &Value {
     &result["structuredContent"]
-}
-
-async fn ok(client: &McpClient, tool: &str, arguments: Value) -> Value {
-    let result = client.call_tool(tool, arguments.clone()).await;
-    assert_eq!(result["isError"], false, "{tool}({arguments}): {result:#}");
-    structured(&result).clone()
-}
-
-async fn refused(client: &McpClient, tool: &str, arguments: Value) -> String {
-    let result = client.call_tool(tool, arguments.clone()).await;
-    assert_eq!(
-        result["isError"], true,
-        "{tool}({arguments}) should fail: {result:#}"
-    );
-    structured(&result)["errorMessage"]
-        .as_str()
-        .expect("an error message")
-        .to_owned()
 }
 
 /// Calls `tool` with a progress token: its result and the progress notifications it sent first.

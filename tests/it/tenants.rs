@@ -6,31 +6,18 @@
 use octomesh_gateway::AuthMode;
 use octomesh_tests::oauth::sign_in;
 use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
+use octomesh_tests::tools::refused;
 use octomesh_tests::{McpClient, TestStack};
 use serde_json::{Value, json};
 
+/// A tenant tool's success: its result carries no `tenantId`, as the original's.
 async fn ok(client: &McpClient, tool: &str, arguments: Value) -> Value {
-    let result = client.call_tool(tool, arguments.clone()).await;
-    assert_eq!(result["isError"], false, "{tool}({arguments}): {result:#}");
-    let structured = result["structuredContent"].clone();
-    assert_eq!(structured["isSuccess"], true, "{structured:#}");
+    let structured = octomesh_tests::tools::ok(client, tool, arguments).await;
     assert!(
         structured.get("tenantId").is_none(),
         "no tenantId, as the original: {structured}"
     );
     structured
-}
-
-async fn refused(client: &McpClient, tool: &str, arguments: Value) -> String {
-    let result = client.call_tool(tool, arguments.clone()).await;
-    assert_eq!(
-        result["isError"], true,
-        "{tool}({arguments}) should fail: {result:#}"
-    );
-    result["structuredContent"]["errorMessage"]
-        .as_str()
-        .expect("an error message")
-        .to_owned()
 }
 
 fn ids(listed: &Value) -> Vec<String> {

@@ -15,6 +15,7 @@ pub mod procfs;
 pub mod samples;
 pub mod schema_check;
 pub mod stack;
+pub mod tools;
 pub mod transfers;
 
 pub use client::{McpClient, Reply, Streaming};

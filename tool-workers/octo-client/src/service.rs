@@ -48,16 +48,14 @@ impl ServiceClient {
         &self.title
     }
 
-    /// `METHOD {base}/{path}?{query}` with an optional JSON `body`; the answer decoded as `T` (an
-    /// empty answer decodes as `null`, so `()` and `Option<_>` take it).
-    pub async fn call<T: DeserializeOwned>(
+    fn request(
         &self,
         method: reqwest::Method,
         path: &str,
         query: &[(&str, &str)],
         body: Option<&(impl Serialize + ?Sized)>,
         token: Option<&str>,
-    ) -> Result<T, ClientError> {
+    ) -> reqwest::RequestBuilder {
         let mut request = self
             .http
             .request(
@@ -71,6 +69,63 @@ impl ServiceClient {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
+        request
+    }
+
+    /// `METHOD {base}/{path}?{query}` with an optional JSON `body`; the answer decoded as `T` (an
+    /// empty answer decodes as `null`, so `Option<_>` takes it).
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&(impl Serialize + ?Sized)>,
+        token: Option<&str>,
+    ) -> Result<T, ClientError> {
+        let answer = self
+            .exchange(self.request(method, path, query, body, token))
+            .await?;
+        let answer: &[u8] = if answer.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &answer
+        };
+        serde_json::from_slice(answer).map_err(|error| {
+            ClientError::Unavailable(format!(
+                "{} answered something unexpected: {error}",
+                self.title
+            ))
+        })
+    }
+
+    /// Like [`ServiceClient::call`] for a success whose content does not matter.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&(impl Serialize + ?Sized)>,
+        token: Option<&str>,
+    ) -> Result<(), ClientError> {
+        self.exchange(self.request(method, path, query, body, token))
+            .await
+            .map(drop)
+    }
+
+    /// `POST {base}/{path}?{query}` with no body, expecting a success (its content is ignored).
+    pub async fn post_empty(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Result<(), ClientError> {
+        self.send(reqwest::Method::POST, path, query, None::<&()>, token)
+            .await
+    }
+
+    /// Sends `request`; the answer's bytes (at most [`MAX_ANSWER_BYTES`]) on success, else the
+    /// error its status and body mean.
+    async fn exchange(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ClientError> {
         let mut response = crate::traced::send(request).await.map_err(|error| {
             ClientError::Unavailable(format!(
                 "{} is unreachable ({})",
@@ -98,45 +153,6 @@ impl ServiceClient {
         if !status.is_success() {
             return Err(crate::error::from_status(status, &answer));
         }
-        let answer: &[u8] = if answer.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &answer
-        };
-        serde_json::from_slice(answer).map_err(|error| {
-            ClientError::Unavailable(format!(
-                "{} answered something unexpected: {error}",
-                self.title
-            ))
-        })
-    }
-
-    /// `POST {base}/{path}?{query}` with no body, expecting a success without content.
-    pub async fn post_empty(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-        token: Option<&str>,
-    ) -> Result<(), ClientError> {
-        let mut request = self
-            .http
-            .post(format!("{}/{}", self.base, path.trim_start_matches('/')))
-            .query(query);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = crate::traced::send(request).await.map_err(|error| {
-            ClientError::Unavailable(format!(
-                "{} is unreachable ({})",
-                self.title,
-                without_url(&error)
-            ))
-        })?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let body = response.bytes().await.unwrap_or_default();
-        Err(crate::error::from_status(status, &body))
+        Ok(answer)
     }
 }

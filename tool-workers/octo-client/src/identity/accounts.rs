@@ -179,7 +179,7 @@ impl IdentityClient {
         user: &NewUser<'_>,
         token: Option<&str>,
     ) -> Result<(), ClientError> {
-        self.send(Method::POST, tenant, "users", Some(user), token)
+        self.send(Method::POST, tenant, "users", &[], Some(user), token)
             .await
     }
 
@@ -191,7 +191,7 @@ impl IdentityClient {
         token: Option<&str>,
     ) -> Result<(), ClientError> {
         let rest = format!("users/{}", segment(user_name));
-        self.send(Method::PUT, tenant, &rest, Some(change), token)
+        self.send(Method::PUT, tenant, &rest, &[], Some(change), token)
             .await
     }
 
@@ -202,7 +202,7 @@ impl IdentityClient {
         token: Option<&str>,
     ) -> Result<(), ClientError> {
         let rest = format!("users/{}", segment(user_name));
-        self.send(Method::DELETE, tenant, &rest, None::<&()>, token)
+        self.send(Method::DELETE, tenant, &rest, &[], None::<&()>, token)
             .await
     }
 
@@ -214,7 +214,7 @@ impl IdentityClient {
         password: &str,
         token: Option<&str>,
     ) -> Result<(), ClientError> {
-        self.call::<serde::de::IgnoredAny>(
+        self.send(
             Method::POST,
             tenant,
             "users/ResetPassword",
@@ -223,7 +223,6 @@ impl IdentityClient {
             token,
         )
         .await
-        .map(drop)
     }
 
     /// Adds (`add`) or removes a direct role, by name.
@@ -237,7 +236,8 @@ impl IdentityClient {
     ) -> Result<(), ClientError> {
         let rest = format!("users/{}/roles/{}", segment(user_name), segment(role_name));
         let method = if add { Method::PUT } else { Method::DELETE };
-        self.send(method, tenant, &rest, None::<&()>, token).await
+        self.send(method, tenant, &rest, &[], None::<&()>, token)
+            .await
     }
 
     // ---- roles
@@ -261,7 +261,7 @@ impl IdentityClient {
             id: None,
             name: name.to_owned(),
         };
-        self.send(Method::POST, tenant, "roles", Some(&role), token)
+        self.send(Method::POST, tenant, "roles", &[], Some(&role), token)
             .await
     }
 
@@ -277,7 +277,7 @@ impl IdentityClient {
             name: new_name.to_owned(),
         };
         let rest = format!("roles/{}", segment(name));
-        self.send(Method::PUT, tenant, &rest, Some(&role), token)
+        self.send(Method::PUT, tenant, &rest, &[], Some(&role), token)
             .await
     }
 
@@ -288,7 +288,7 @@ impl IdentityClient {
         token: Option<&str>,
     ) -> Result<(), ClientError> {
         let rest = format!("roles/{}", segment(name));
-        self.send(Method::DELETE, tenant, &rest, None::<&()>, token)
+        self.send(Method::DELETE, tenant, &rest, &[], None::<&()>, token)
             .await
     }
 
@@ -349,7 +349,7 @@ impl IdentityClient {
         token: Option<&str>,
     ) -> Result<(), ClientError> {
         let rest = format!("groups/{}", segment(group_id));
-        self.send(Method::DELETE, tenant, &rest, None::<&()>, token)
+        self.send(Method::DELETE, tenant, &rest, &[], None::<&()>, token)
             .await
     }
 
@@ -362,7 +362,7 @@ impl IdentityClient {
         token: Option<&str>,
     ) -> Result<(), ClientError> {
         let rest = format!("groups/{}/roles", segment(group_id));
-        self.send(Method::PUT, tenant, &rest, Some(role_ids), token)
+        self.send(Method::PUT, tenant, &rest, &[], Some(role_ids), token)
             .await
     }
 
@@ -383,7 +383,8 @@ impl IdentityClient {
             segment(member_id)
         );
         let method = if add { Method::PUT } else { Method::DELETE };
-        self.send(method, tenant, &rest, None::<&()>, token).await
+        self.send(method, tenant, &rest, &[], None::<&()>, token)
+            .await
     }
 }
 

@@ -139,7 +139,7 @@ impl IdentityClient {
         token: Option<&str>,
     ) -> Result<(), ClientError> {
         let rest = format!("emailDomainGroupRules/{}", segment(rt_id));
-        self.send(Method::DELETE, tenant, &rest, None::<&()>, token)
+        self.send(Method::DELETE, tenant, &rest, &[], None::<&()>, token)
             .await
     }
 
@@ -237,7 +237,7 @@ impl IdentityClient {
         token: Option<&str>,
     ) -> Result<(), ClientError> {
         let rest = format!("externalTenantUserMappings/{}", segment(rt_id));
-        self.send(Method::DELETE, tenant, &rest, None::<&()>, token)
+        self.send(Method::DELETE, tenant, &rest, &[], None::<&()>, token)
             .await
     }
 
@@ -302,7 +302,7 @@ impl IdentityClient {
             segment(target),
             segment(mapping_rt_id)
         );
-        self.send(Method::DELETE, tenant, &rest, None::<&()>, token)
+        self.send(Method::DELETE, tenant, &rest, &[], None::<&()>, token)
             .await
     }
 }

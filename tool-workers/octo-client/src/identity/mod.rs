@@ -64,12 +64,12 @@ impl IdentityClient {
         method: Method,
         tenant: &str,
         rest: &str,
+        query: &[(&str, &str)],
         body: Option<&(impl Serialize + ?Sized)>,
         token: Option<&str>,
     ) -> Result<(), ClientError> {
-        self.call::<serde::de::IgnoredAny>(method, tenant, rest, &[], body, token)
-            .await
-            .map(drop)
+        let path = tenant_path(tenant, rest)?;
+        self.service.send(method, &path, query, body, token).await
     }
 }
 

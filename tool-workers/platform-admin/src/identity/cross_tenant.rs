@@ -18,13 +18,6 @@ use crate::AdminCtx;
 /// Most mappings one page lists.
 const MAX_TAKE: u32 = 1000;
 
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Rules {
-    pub rules: Vec<EmailDomainGroupRuleDto>,
-    pub total_count: usize,
-}
-
 /// The rule a tool acted on.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -85,39 +78,17 @@ fn description(value: Option<&str>) -> Result<Option<String>, ToolError> {
 
 // ---- e-mail-domain group rules
 
-/// List all e-mail-domain group rules: users signing in for the first time (through another
-/// tenant or a provider) whose e-mail domain matches join the rule's group.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct GetEmailDomainGroupRules {
-    /// The tenant (default: the endpoint's tenant).
-    tenant_id: Option<String>,
-}
-
-impl Tool for GetEmailDomainGroupRules {
-    const NAME: &'static str = "get_email_domain_group_rules";
-    const TITLE: &'static str = "List e-mail-domain group rules";
-    const RISK: Risk = Risk::Low;
-    type Ctx = AdminCtx;
-    type Output = Envelope<Rules>;
-
-    async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let call = ctx.identity(scope, self.tenant_id.as_deref())?;
-        let rules = call
-            .client
-            .email_domain_rules(call.tenant, call.token)
-            .await?;
-        let message = format!("{} rule(s) in tenant '{}'", rules.len(), call.tenant);
-        Ok(Envelope::success(
-            Some(call.tenant),
-            Rules {
-                total_count: rules.len(),
-                rules,
-            },
-        )
-        .with_message(message))
-    }
-}
+super::list_tool!(
+    GetEmailDomainGroupRules,
+    Rules {
+        rules: EmailDomainGroupRuleDto
+    },
+    "get_email_domain_group_rules",
+    "List e-mail-domain group rules",
+    email_domain_rules,
+    "rule",
+    "List all e-mail-domain group rules: users signing in for the first time (through another tenant or a provider) whose e-mail domain matches join the rule's group."
+);
 
 /// Get a single e-mail-domain group rule by runtime id.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -477,14 +448,7 @@ impl Tool for CreateExternalTenantUserMapping {
             &self.source_user_name,
         )?;
         let call = ctx.identity(scope, self.tenant_id.as_deref())?;
-        let roles = match &self.role_ids {
-            Some(wanted) => Some(role_ids(
-                &call.client.roles(call.tenant, call.token).await?,
-                wanted,
-                call.tenant,
-            )?),
-            None => None,
-        };
+        let roles = call.resolve_roles(self.role_ids.as_deref()).await?;
         let created = call
             .client
             .create_mapping(
@@ -541,14 +505,7 @@ impl Tool for UpdateExternalTenantUserMapping {
     async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
         let id = rt_id("rtId", &self.rt_id, "get_external_tenant_user_mappings")?;
         let call = ctx.identity(scope, self.tenant_id.as_deref())?;
-        let roles = match &self.role_ids {
-            Some(wanted) => Some(role_ids(
-                &call.client.roles(call.tenant, call.token).await?,
-                wanted,
-                call.tenant,
-            )?),
-            None => None,
-        };
+        let roles = call.resolve_roles(self.role_ids.as_deref()).await?;
         let mapping = call
             .client
             .set_mapping_roles(call.tenant, &id, roles.as_deref(), call.token)
@@ -615,6 +572,20 @@ impl Tool for DeleteExternalTenantUserMapping {
 }
 
 // ---- admin provisioning
+
+impl super::IdentityCall<'_> {
+    /// The runtime ids of this tenant's roles `wanted` names (ids or names), if given.
+    async fn resolve_roles(
+        &self,
+        wanted: Option<&[String]>,
+    ) -> Result<Option<Vec<String>>, ToolError> {
+        let Some(wanted) = wanted else {
+            return Ok(None);
+        };
+        let known = self.client.roles(self.tenant, self.token).await?;
+        role_ids(&known, wanted, self.tenant).map(Some)
+    }
+}
 
 fn target(value: &str) -> Result<String, ToolError> {
     text("targetTenantId", value, true)

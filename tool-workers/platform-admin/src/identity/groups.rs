@@ -11,13 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::{IdentityCall, not_found, text};
 use crate::AdminCtx;
 
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Groups {
-    pub groups: Vec<GroupDto>,
-    pub total_count: usize,
-}
-
 /// The group a tool acted on, and the group as it is now where the tool read it.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -54,35 +47,15 @@ fn group_id(field: &str, value: &str) -> Result<String, ToolError> {
     super::rt_id(field, value, "get_groups")
 }
 
-/// List all groups in the tenant, with their roles and members.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct GetGroups {
-    /// The tenant (default: the endpoint's tenant).
-    tenant_id: Option<String>,
-}
-
-impl Tool for GetGroups {
-    const NAME: &'static str = "get_groups";
-    const TITLE: &'static str = "List groups";
-    const RISK: Risk = Risk::Low;
-    type Ctx = AdminCtx;
-    type Output = Envelope<Groups>;
-
-    async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let call = ctx.identity(scope, self.tenant_id.as_deref())?;
-        let groups = call.client.groups(call.tenant, call.token).await?;
-        let message = format!("{} group(s) in tenant '{}'", groups.len(), call.tenant);
-        Ok(Envelope::success(
-            Some(call.tenant),
-            Groups {
-                total_count: groups.len(),
-                groups,
-            },
-        )
-        .with_message(message))
-    }
-}
+super::list_tool!(
+    GetGroups,
+    Groups { groups: GroupDto },
+    "get_groups",
+    "List groups",
+    groups,
+    "group",
+    "List all groups in the tenant, with their roles and members."
+);
 
 /// Get a single group by its runtime id.
 #[derive(Debug, Deserialize, JsonSchema)]

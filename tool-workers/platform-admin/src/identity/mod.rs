@@ -2,7 +2,8 @@
 //! (`{identity}/{tenantId}/v1/…`): users (7), roles (4) and groups (10). Names and e-mails are
 //! lower-cased as the original does; a user is found by name or e-mail (the service's write
 //! routes take the name only, so the tools look the name up first); group role lists take role
-//! runtime ids or names (names are resolved here — upstream takes ids only).
+//! runtime ids or names (names are resolved here — upstream takes ids only). Also the cross-tenant
+//! objects (14): e-mail-domain group rules, external tenant user mappings, admin provisioning.
 
 mod cross_tenant;
 mod groups;
@@ -31,6 +32,58 @@ use octomesh_octo_client::{ClientError, IdentityClient};
 use octomesh_worker_runtime::{CallScope, ToolError};
 
 use crate::AdminCtx;
+
+/// Declares a listing tool: its payload struct (`$field` and `totalCount`), its argument struct
+/// (only `tenantId`) and its `Tool` impl calling `IdentityClient::$method`.
+macro_rules! list_tool {
+    ($type:ident, $payload:ident { $field:ident: $item:ty }, $name:literal, $title:literal, $method:ident, $noun:literal, $doc:literal) => {
+        #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+        #[serde(rename_all = "camelCase")]
+        pub(crate) struct $payload {
+            pub $field: Vec<$item>,
+            pub total_count: usize,
+        }
+
+        #[doc = $doc]
+        #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub(crate) struct $type {
+            /// The tenant (default: the endpoint's tenant).
+            tenant_id: Option<String>,
+        }
+
+        impl octomesh_worker_runtime::Tool for $type {
+            const NAME: &'static str = $name;
+            const TITLE: &'static str = $title;
+            const RISK: octomesh_worker_runtime::Risk = octomesh_worker_runtime::Risk::Low;
+            type Ctx = crate::AdminCtx;
+            type Output = octomesh_worker_runtime::Envelope<$payload>;
+
+            async fn call(
+                self,
+                ctx: &crate::AdminCtx,
+                scope: &octomesh_worker_runtime::CallScope,
+            ) -> Result<Self::Output, octomesh_worker_runtime::ToolError> {
+                let call = ctx.identity(scope, self.tenant_id.as_deref())?;
+                let $field = call.client.$method(call.tenant, call.token).await?;
+                let message = format!(
+                    concat!("{} ", $noun, "(s) in tenant '{}'"),
+                    $field.len(),
+                    call.tenant
+                );
+                Ok(octomesh_worker_runtime::Envelope::success(
+                    Some(call.tenant),
+                    $payload {
+                        total_count: $field.len(),
+                        $field,
+                    },
+                )
+                .with_message(message))
+            }
+        }
+    };
+}
+pub(crate) use list_tool;
 
 /// Longest name, e-mail or id a tool passes on.
 const MAX_TEXT: usize = 256;

@@ -8,13 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::{not_found, text};
 use crate::AdminCtx;
 
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Roles {
-    pub roles: Vec<RoleDto>,
-    pub total_count: usize,
-}
-
 /// The role a tool acted on.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -36,35 +29,15 @@ async fn role_id(call: &super::IdentityCall<'_>, name: &str) -> Option<String> {
         .and_then(|role| role.id)
 }
 
-/// List all roles in the tenant, with their runtime ids.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct GetRoles {
-    /// The tenant (default: the endpoint's tenant).
-    tenant_id: Option<String>,
-}
-
-impl Tool for GetRoles {
-    const NAME: &'static str = "get_roles";
-    const TITLE: &'static str = "List roles";
-    const RISK: Risk = Risk::Low;
-    type Ctx = AdminCtx;
-    type Output = Envelope<Roles>;
-
-    async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let call = ctx.identity(scope, self.tenant_id.as_deref())?;
-        let roles = call.client.roles(call.tenant, call.token).await?;
-        let message = format!("{} role(s) in tenant '{}'", roles.len(), call.tenant);
-        Ok(Envelope::success(
-            Some(call.tenant),
-            Roles {
-                total_count: roles.len(),
-                roles,
-            },
-        )
-        .with_message(message))
-    }
-}
+super::list_tool!(
+    GetRoles,
+    Roles { roles: RoleDto },
+    "get_roles",
+    "List roles",
+    roles,
+    "role",
+    "List all roles in the tenant, with their runtime ids."
+);
 
 /// Create a new role.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -9,13 +9,6 @@ use serde::{Deserialize, Serialize};
 use super::{not_found, text};
 use crate::AdminCtx;
 
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Users {
-    pub users: Vec<UserDto>,
-    pub total_count: usize,
-}
-
 /// What a user tool did: the user it acted on (by name), and the account as it is now where the
 /// tool changed it.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -39,35 +32,15 @@ impl UserDone {
     }
 }
 
-/// List all users in the tenant.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct GetUsers {
-    /// The tenant (default: the endpoint's tenant).
-    tenant_id: Option<String>,
-}
-
-impl Tool for GetUsers {
-    const NAME: &'static str = "get_users";
-    const TITLE: &'static str = "List users";
-    const RISK: Risk = Risk::Low;
-    type Ctx = AdminCtx;
-    type Output = Envelope<Users>;
-
-    async fn call(self, ctx: &AdminCtx, scope: &CallScope) -> Result<Self::Output, ToolError> {
-        let call = ctx.identity(scope, self.tenant_id.as_deref())?;
-        let users = call.client.users(call.tenant, call.token).await?;
-        let message = format!("{} user(s) in tenant '{}'", users.len(), call.tenant);
-        Ok(Envelope::success(
-            Some(call.tenant),
-            Users {
-                total_count: users.len(),
-                users,
-            },
-        )
-        .with_message(message))
-    }
-}
+super::list_tool!(
+    GetUsers,
+    Users { users: UserDto },
+    "get_users",
+    "List users",
+    users,
+    "user",
+    "List all users in the tenant."
+);
 
 /// Create a new user account. Without a password the account cannot sign in until one is set
 /// (reset_user_password).
