@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use octomesh_gateway::AuthMode;
 use octomesh_tests::client::first_text;
-use octomesh_tests::oauth::sign_in;
+use octomesh_tests::oauth::{poll_until_signed_in, sign_in};
 use octomesh_tests::peers::{assert_ok, run};
 use octomesh_tests::stack::TEST_ADMIN_PASSWORD;
 use octomesh_tests::{McpClient, TestStack};
@@ -581,23 +581,6 @@ async fn two_replicas_share_sign_ins_through_redis() {
     }
     second.stop().await;
     first.stop().await;
-}
-
-/// Calls `check_auth_status` as a client would (after `retryAfterSeconds` each time) until the
-/// session is signed in; returns the last answer.
-async fn poll_until_signed_in(client: &McpClient, first_wait: u64) -> Value {
-    let mut wait = first_wait;
-    let mut done = Value::Null;
-    for _ in 0..8 {
-        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-        done = client.call_tool("check_auth_status", json!({})).await["structuredContent"].clone();
-        if done["isAuthenticated"] == true {
-            break;
-        }
-        wait = done["retryAfterSeconds"].as_u64().unwrap_or(1);
-    }
-    assert_eq!(done["isAuthenticated"], true, "{done}");
-    done
 }
 
 /// Every gateway tool in every sign-in state, through the harness, which checks each result

@@ -199,3 +199,49 @@ pub async fn approve_device(
         .await
         .expect("HTML")
 }
+
+/// Signs `client`'s session in to `tenant` with the device-flow tools, `user` approving on the
+/// identity service's verification page in headless Chromium; `check_auth_status`'s final answer.
+pub async fn device_sign_in(
+    client: &crate::McpClient,
+    tenant: &str,
+    user: &str,
+    password: &str,
+) -> Value {
+    let started = client
+        .call_tool("authenticate", serde_json::json!({"tenantId": tenant}))
+        .await;
+    let complete = started["structuredContent"]["verificationUriComplete"]
+        .as_str()
+        .unwrap_or_else(|| panic!("authenticate answered {started}"))
+        .to_owned();
+    let browser = crate::peers::run(
+        "PEER_NODE",
+        "tests/peers/device_login.mjs",
+        &[&complete, user, password],
+        &[],
+    )
+    .await;
+    crate::peers::assert_ok("headless Chromium on the device page", &browser);
+    poll_until_signed_in(client, 1).await
+}
+
+/// Polls `check_auth_status` (first after `first_wait` seconds, then as it says) until the
+/// session is signed in.
+pub async fn poll_until_signed_in(client: &crate::McpClient, first_wait: u64) -> Value {
+    let mut wait = first_wait;
+    let mut done = Value::Null;
+    for _ in 0..8 {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        done = client
+            .call_tool("check_auth_status", serde_json::json!({}))
+            .await["structuredContent"]
+            .clone();
+        if done["isAuthenticated"] == true {
+            break;
+        }
+        wait = done["retryAfterSeconds"].as_u64().unwrap_or(1);
+    }
+    assert_eq!(done["isAuthenticated"], true, "{done}");
+    done
+}
